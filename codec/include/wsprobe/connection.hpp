@@ -1,0 +1,117 @@
+#pragma once
+// One endpoint of an open WebSocket connection, sans-I/O (the handshake is done; see
+// handshake.hpp). Bytes in: receive(); events out: events(); calls in: send_*(), close(), fail();
+// bytes out: bytes_to_send(). The connection answers pings and close frames itself, fails the
+// connection once with the right close code and then discards input (RFC 6455 7.1.7).
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "wsprobe/error.hpp"
+#include "wsprobe/frame_parser.hpp"
+#include "wsprobe/message_assembler.hpp"
+#include "wsprobe/random.hpp"
+
+namespace wsprobe::codec {
+
+struct ConnectionOptions {
+  Role role = Role::server;
+  uint64_t max_message_size = uint64_t{16} << 20;  // 16 MiB; larger messages fail with 1009
+  uint64_t max_frame_size = 0;                     // 0: same as max_message_size
+  bool validate_utf8 = true;
+  bool auto_pong = true;    // RFC 6455 5.5.2: answer a ping with a pong of the same payload
+  uint8_t allowed_rsv = 0;  // RSV bits negotiated extensions define
+  RandomSource random;      // masking keys for the client role; default: OpenSSL
+};
+
+struct MessageEvent {
+  Opcode opcode;  // text or binary
+  std::vector<uint8_t> data;
+  [[nodiscard]] std::string_view text() const {
+    return {reinterpret_cast<const char*>(data.data()), data.size()};
+  }
+};
+struct PingEvent {
+  std::vector<uint8_t> payload;
+};
+struct PongEvent {
+  std::vector<uint8_t> payload;
+};
+// The peer's close frame (code 1005 if it had none), or the transport's end without one
+// (code 1006, remote = false).
+struct CloseEvent {
+  uint16_t code;
+  std::string reason;
+  bool remote;
+};
+// This endpoint failed the connection because the peer broke a rule (RFC 6455 7.1.7).
+struct FailureEvent {
+  Error error;
+};
+using Event = std::variant<MessageEvent, PingEvent, PongEvent, CloseEvent, FailureEvent>;
+
+enum class State : uint8_t {
+  open,     // data may flow both ways
+  closing,  // a close frame was sent or received, not both
+  closed,   // both close frames exchanged, or failed, or the transport ended
+};
+
+class Connection {
+ public:
+  explicit Connection(ConnectionOptions options);
+
+  void receive(std::span<const uint8_t> data);
+  void receive_eof();
+  std::vector<Event> events();
+
+  // Calls that break the protocol state (data after close, invalid UTF-8 text, a control
+  // payload over 125 bytes, an unsendable close code) return an Error and send nothing.
+  std::optional<Error> send_text(std::string_view text);
+  std::optional<Error> send_binary(std::span<const uint8_t> data);
+  std::optional<Error> send_ping(std::span<const uint8_t> payload = {});
+  std::optional<Error> send_pong(std::span<const uint8_t> payload = {});
+  std::optional<Error> send_close(uint16_t code = close_code::normal, std::string_view reason = {});
+  // Fails the connection: sends a close frame with `code` (unless one was sent), then ignores
+  // everything the peer sends.
+  void fail(const Error& error);
+
+  std::vector<uint8_t> bytes_to_send();
+
+  [[nodiscard]] State state() const { return state_; }
+  [[nodiscard]] bool close_sent() const { return close_sent_; }
+  [[nodiscard]] bool close_received() const { return close_received_; }
+  // The I/O layer should close TCP now: a server after the closing handshake (RFC 6455 7.1.1),
+  // either side after failing the connection.
+  [[nodiscard]] bool should_close_transport() const;
+  // A client that finished the closing handshake waits for the server to close TCP; the I/O
+  // layer arms a timer for that (RFC 6455 7.1.1).
+  [[nodiscard]] bool close_expected() const { return close_sent_ && state_ != State::open; }
+  // The close frame that was sent, if any.
+  [[nodiscard]] std::optional<uint16_t> sent_close_code() const { return sent_close_code_; }
+
+ private:
+  void handle(Assembled&& assembled);
+  void handle_close(std::span<const uint8_t> payload);
+  std::optional<Error> send_frame(Opcode opcode, std::span<const uint8_t> payload);
+  void update_state();
+
+  ConnectionOptions options_;
+  FrameParser parser_;
+  MessageAssembler assembler_;
+  std::vector<uint8_t> scratch_;  // a mutable copy of the input, unmasked in place
+  std::vector<Event> events_;
+  std::vector<uint8_t> out_;
+  State state_ = State::open;
+  bool close_sent_ = false;
+  bool close_received_ = false;
+  bool failed_ = false;
+  bool discarding_ = false;  // after a close frame or a failure, input is ignored (7.1.7)
+  std::optional<uint16_t> sent_close_code_;
+};
+
+}  // namespace wsprobe::codec

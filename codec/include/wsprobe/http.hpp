@@ -1,0 +1,86 @@
+#pragma once
+// Incremental HTTP/1.1 message-head parsing (RFC 9112) for the opening handshake: a request line
+// or status line, then header fields, up to the empty line. Bytes after it (a frame in the same
+// segment as the handshake) are left to the caller. Header bytes and count are limited; a head
+// over a limit fails with 431.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wsprobe/error.hpp"
+
+namespace wsprobe::codec {
+
+struct HttpHeader {
+  std::string name;
+  std::string value;
+};
+
+struct HttpHeaders {
+  std::vector<HttpHeader> fields;
+
+  // Values of every field named `name` (case-insensitive), in order.
+  [[nodiscard]] std::vector<std::string_view> all(std::string_view name) const;
+  [[nodiscard]] size_t count(std::string_view name) const;
+  // The value when the field occurs exactly once.
+  [[nodiscard]] std::optional<std::string_view> single(std::string_view name) const;
+};
+
+struct HttpRequest {
+  std::string method;
+  std::string target;
+  int version_minor = 1;  // HTTP/1.x
+  HttpHeaders headers;
+};
+
+struct HttpResponse {
+  int version_minor = 1;
+  int status = 0;
+  std::string reason;
+  HttpHeaders headers;
+};
+
+struct HttpLimits {
+  size_t max_head_bytes = 8192;  // request/status line plus headers, as python-websockets
+  size_t max_header_count = 128;
+};
+
+enum class HttpKind : uint8_t { request, response };
+
+class HttpHeadParser {
+ public:
+  enum class Status : uint8_t { incomplete, complete, error };
+
+  explicit HttpHeadParser(HttpKind kind, HttpLimits limits = {}) : kind_(kind), limits_(limits) {}
+
+  // Consumes bytes up to and including the empty line that ends the head; returns how many it
+  // took, so the caller keeps what follows.
+  size_t feed(std::span<const uint8_t> bytes);
+  [[nodiscard]] Status status() const { return status_; }
+  [[nodiscard]] const Error& error() const { return error_; }
+  [[nodiscard]] const HttpRequest& request() const { return request_; }
+  [[nodiscard]] const HttpResponse& response() const { return response_; }
+
+ private:
+  void parse_head();
+
+  HttpKind kind_;
+  HttpLimits limits_;
+  Status status_ = Status::incomplete;
+  std::string head_;
+  Error error_;
+  HttpRequest request_;
+  HttpResponse response_;
+};
+
+// Splits a comma-separated header value into its elements, trimmed; empty elements dropped
+// (RFC 9110 5.6.1).
+std::vector<std::string_view> split_list(std::string_view value);
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace wsprobe::codec

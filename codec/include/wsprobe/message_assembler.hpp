@@ -1,0 +1,55 @@
+#pragma once
+// Message assembly (RFC 6455 5.4, 5.6, 8.1): joins data frames into messages, passes control
+// frames through (they may sit between fragments), enforces continuation rules, the message-size
+// limit (1009 at the header that would cross it, before its payload is read) and UTF-8 of text
+// messages as the bytes arrive (1007 at the first invalid byte, before the frame is complete).
+
+#include <cstdint>
+#include <vector>
+
+#include "wsprobe/error.hpp"
+#include "wsprobe/frame_parser.hpp"
+#include "wsprobe/utf8.hpp"
+
+namespace wsprobe::codec {
+
+struct AssemblerOptions {
+  uint64_t max_message_size = uint64_t{16} << 20;  // 16 MiB
+  bool validate_utf8 = true;
+};
+
+struct Assembled {
+  enum class Kind : uint8_t { none, message, control, error };
+  Kind kind = Kind::none;
+  Opcode opcode = Opcode::continuation;  // message: text or binary; control: close, ping or pong
+  std::vector<uint8_t> payload;
+  Error error;
+};
+
+class MessageAssembler {
+ public:
+  explicit MessageAssembler(AssemblerOptions options = {}) : options_(options) {}
+
+  // Takes the parser's events in order. Returns a message or control frame when one completes,
+  // an error when the stream breaks a rule, otherwise Kind::none.
+  Assembled feed(const FrameEvent& event);
+
+  [[nodiscard]] bool in_message() const { return in_message_; }
+  [[nodiscard]] const AssemblerOptions& options() const { return options_; }
+
+ private:
+  Assembled on_header(const FrameHeader& header);
+  Assembled on_payload(std::span<const uint8_t> bytes);
+  Assembled on_end(const FrameHeader& header);
+
+  AssemblerOptions options_;
+  bool in_message_ = false;      // a fragmented message is open (RFC 6455 5.4)
+  bool current_control_ = false; // the frame being read is a control frame
+  Opcode message_opcode_ = Opcode::continuation;
+  uint64_t message_size_ = 0;    // bytes announced so far, by headers
+  std::vector<uint8_t> message_;
+  std::vector<uint8_t> control_;
+  Utf8Validator utf8_;
+};
+
+}  // namespace wsprobe::codec

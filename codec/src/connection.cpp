@@ -1,0 +1,192 @@
+#include "wsprobe/connection.hpp"
+
+#include <cstring>
+
+#include "wsprobe/close.hpp"
+#include "wsprobe/utf8.hpp"
+
+namespace wsprobe::codec {
+namespace {
+
+FrameParserOptions parser_options(const ConnectionOptions& o) {
+  FrameParserOptions p;
+  p.role = o.role;
+  p.allowed_rsv = o.allowed_rsv;
+  p.max_frame_size = o.max_frame_size != 0 ? o.max_frame_size : o.max_message_size;
+  return p;
+}
+
+AssemblerOptions assembler_options(const ConnectionOptions& o) {
+  AssemblerOptions a;
+  a.max_message_size = o.max_message_size;
+  a.validate_utf8 = o.validate_utf8;
+  return a;
+}
+
+std::span<const uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// The reason sent with a failure: the rule broken, cut to what a close frame holds. The reasons
+// are ASCII, so any cut is valid UTF-8.
+std::string_view close_reason_for(const Error& error) {
+  return error.reason.substr(0, max_close_reason);
+}
+
+}  // namespace
+
+Connection::Connection(ConnectionOptions options)
+    : options_(std::move(options)),
+      parser_(parser_options(options_)),
+      assembler_(assembler_options(options_)) {
+  if (!options_.random) options_.random = openssl_random();
+}
+
+void Connection::receive(std::span<const uint8_t> data) {
+  if (discarding_ || state_ == State::closed) return;  // RFC 6455 7.1.7: stop processing data
+  scratch_.assign(data.begin(), data.end());
+  std::span<uint8_t> input(scratch_);
+  for (;;) {
+    const FrameEvent ev = parser_.next(input);
+    if (ev.kind == FrameEvent::Kind::need_more) break;
+    Assembled a = assembler_.feed(ev);
+    if (a.kind == Assembled::Kind::error) {
+      fail(a.error);
+      break;
+    }
+    if (a.kind != Assembled::Kind::none) handle(std::move(a));
+    if (discarding_) break;
+  }
+}
+
+void Connection::receive_eof() {
+  if (state_ == State::closed) return;
+  // RFC 6455 7.1.5: the transport closed without a close frame: "The WebSocket Connection is
+  // Closed" with code 1006.
+  if (!close_received_) events_.emplace_back(CloseEvent{close_code::abnormal, {}, false});
+  discarding_ = true;
+  state_ = State::closed;
+}
+
+std::vector<Event> Connection::events() { return std::exchange(events_, {}); }
+
+std::vector<uint8_t> Connection::bytes_to_send() { return std::exchange(out_, {}); }
+
+bool Connection::should_close_transport() const {
+  if (failed_) return true;
+  // RFC 6455 7.1.1: the server closes TCP first, once close frames went both ways.
+  return options_.role == Role::server && close_sent_ && close_received_;
+}
+
+void Connection::handle(Assembled&& a) {
+  if (a.kind == Assembled::Kind::message) {
+    events_.emplace_back(MessageEvent{a.opcode, std::move(a.payload)});
+    return;
+  }
+  switch (a.opcode) {
+    case Opcode::ping:
+      // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+      // response", unless it already sent a close frame (nothing may follow it).
+      if (options_.auto_pong && !close_sent_) (void)send_pong(a.payload);
+      events_.emplace_back(PingEvent{std::move(a.payload)});
+      break;
+    case Opcode::pong:
+      events_.emplace_back(PongEvent{std::move(a.payload)});  // 5.5.3: may be unsolicited
+      break;
+    case Opcode::close:
+      handle_close(a.payload);
+      break;
+    default:
+      break;
+  }
+}
+
+void Connection::handle_close(std::span<const uint8_t> payload) {
+  auto parsed = parse_close_payload(payload);
+  if (!parsed) {
+    fail(parsed.error());
+    return;
+  }
+  close_received_ = true;
+  discarding_ = true;  // RFC 6455 1.4: no data after the close frame
+  events_.emplace_back(CloseEvent{parsed->code, std::move(parsed->reason), true});
+  if (!close_sent_) {
+    // RFC 6455 5.5.1: answer with a close frame, echoing the status code received.
+    (void)send_close(parsed->code);
+  }
+  update_state();
+}
+
+void Connection::fail(const Error& error) {
+  if (failed_ || state_ == State::closed) return;
+  failed_ = true;
+  discarding_ = true;
+  events_.emplace_back(FailureEvent{error});
+  // RFC 6455 7.1.7: "Fail the WebSocket Connection": send a close frame first, if none was.
+  if (!close_sent_ && is_valid_close_code(error.close_code)) {
+    (void)send_close(error.close_code, close_reason_for(error));
+  }
+  state_ = State::closed;
+}
+
+std::optional<Error> Connection::send_text(std::string_view text) {
+  if (!is_valid_utf8(as_bytes(text))) {
+    return Error{close_code::invalid_payload, 0, "RFC 6455 5.6: text must be valid UTF-8"};
+  }
+  return send_frame(Opcode::text, as_bytes(text));
+}
+
+std::optional<Error> Connection::send_binary(std::span<const uint8_t> data) {
+  return send_frame(Opcode::binary, data);
+}
+
+std::optional<Error> Connection::send_ping(std::span<const uint8_t> payload) {
+  return send_frame(Opcode::ping, payload);
+}
+
+std::optional<Error> Connection::send_pong(std::span<const uint8_t> payload) {
+  return send_frame(Opcode::pong, payload);
+}
+
+std::optional<Error> Connection::send_close(uint16_t code, std::string_view reason) {
+  auto payload = build_close_payload(code, reason);
+  if (!payload) return payload.error();
+  if (auto err = send_frame(Opcode::close, payload.value())) return err;
+  close_sent_ = true;
+  sent_close_code_ = code;
+  update_state();
+  return std::nullopt;
+}
+
+std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload) {
+  if (close_sent_ || state_ == State::closed) {
+    return protocol_error("RFC 6455 5.5.1: nothing may be sent after a close frame");
+  }
+  if (is_control(static_cast<uint8_t>(opcode)) && payload.size() > max_control_payload) {
+    return protocol_error("RFC 6455 5.5: control frame payload longer than 125 bytes");
+  }
+  FrameHeader h;
+  h.fin = true;
+  h.opcode = static_cast<uint8_t>(opcode);
+  h.payload_length = payload.size();
+  // RFC 6455 5.1, 5.3: a client masks every frame with a fresh, unpredictable key.
+  h.masked = options_.role == Role::client;
+  if (h.masked) options_.random(h.mask);
+  const size_t start = out_.size();
+  const size_t hsize = header_size(h);
+  out_.resize(start + hsize + payload.size());
+  encode_header(h, std::span(out_).subspan(start, hsize));
+  if (!payload.empty()) std::memcpy(out_.data() + start + hsize, payload.data(), payload.size());
+  if (h.masked) apply_mask(std::span(out_).subspan(start + hsize), h.mask);
+  return std::nullopt;
+}
+
+void Connection::update_state() {
+  if (close_sent_ && close_received_) {
+    state_ = State::closed;
+  } else if (close_sent_ || close_received_) {
+    state_ = State::closing;
+  }
+}
+
+}  // namespace wsprobe::codec

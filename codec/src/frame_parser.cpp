@@ -1,0 +1,112 @@
+#include "wsprobe/frame_parser.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wsprobe::codec {
+
+std::optional<Error> check_header(const FrameHeader& h, const FrameParserOptions& options) {
+  if (is_reserved_opcode(h.opcode)) {
+    return protocol_error("RFC 6455 5.2: reserved opcode");
+  }
+  if ((h.rsv & ~options.allowed_rsv) != 0) {
+    return protocol_error("RFC 6455 5.2: RSV bit set without an extension that defines it");
+  }
+  if (is_control(h.opcode)) {
+    if (!h.fin) return protocol_error("RFC 6455 5.5: fragmented control frame");
+    if (h.payload_length > max_control_payload) {
+      return protocol_error("RFC 6455 5.5: control frame payload longer than 125 bytes");
+    }
+  }
+  if (options.role == Role::server && !h.masked) {
+    return protocol_error("RFC 6455 5.1: client frame not masked");
+  }
+  if (options.role == Role::client && h.masked) {
+    return protocol_error("RFC 6455 5.1: server frame masked");
+  }
+  if (h.payload_length > options.max_frame_size) {
+    return Error{close_code::message_too_big, 0, "RFC 6455 7.4.1: frame larger than the limit"};
+  }
+  return std::nullopt;
+}
+
+FrameEvent FrameParser::fail(Error error) {
+  phase_ = Phase::failed;
+  error_ = error;
+  FrameEvent ev;
+  ev.kind = FrameEvent::Kind::error;
+  ev.error = error;
+  return ev;
+}
+
+FrameEvent FrameParser::start_frame(const DecodedHeader& decoded) {
+  if (auto err = check_header(decoded.header, options_)) return fail(*err);
+  header_ = decoded.header;
+  received_ = 0;
+  phase_ = header_.payload_length == 0 ? Phase::end : Phase::payload;
+  FrameEvent ev;
+  ev.kind = FrameEvent::Kind::header;
+  ev.header = header_;
+  return ev;
+}
+
+FrameEvent FrameParser::next(std::span<uint8_t>& input) {
+  switch (phase_) {
+    case Phase::failed: {
+      FrameEvent ev;
+      ev.kind = FrameEvent::Kind::error;
+      ev.error = error_;
+      return ev;
+    }
+    case Phase::end: {
+      phase_ = Phase::header;
+      FrameEvent ev;
+      ev.kind = FrameEvent::Kind::end;
+      ev.header = header_;
+      return ev;
+    }
+    case Phase::payload: {
+      if (input.empty()) return FrameEvent{};
+      const uint64_t remaining = header_.payload_length - received_;
+      const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, input.size()));
+      FrameEvent ev;
+      ev.kind = FrameEvent::Kind::payload;
+      ev.header = header_;
+      ev.payload = input.first(take);
+      ev.payload_offset = received_;
+      if (header_.masked) apply_mask(ev.payload, header_.mask, received_);
+      received_ += take;
+      input = input.subspan(take);
+      if (received_ == header_.payload_length) phase_ = Phase::end;
+      return ev;
+    }
+    case Phase::header:
+      break;
+  }
+
+  // Fast path: the whole header is in this read.
+  if (spill_size_ == 0) {
+    const DecodedHeader d = decode_header(input);
+    if (d.status == DecodedHeader::Status::complete) {
+      input = input.subspan(d.size);
+      return start_frame(d);
+    }
+    if (d.status == DecodedHeader::Status::invalid) return fail(d.error);
+  }
+  // Slow path: gather a header split across reads into spill_, a byte range at a time.
+  for (;;) {
+    const DecodedHeader d = decode_header(std::span<const uint8_t>(spill_.data(), spill_size_));
+    if (d.status == DecodedHeader::Status::complete) {
+      spill_size_ = 0;
+      return start_frame(d);
+    }
+    if (d.status == DecodedHeader::Status::invalid) return fail(d.error);
+    if (input.empty()) return FrameEvent{};
+    const size_t take = std::min(d.size - spill_size_, input.size());
+    std::memcpy(spill_.data() + spill_size_, input.data(), take);
+    spill_size_ += take;
+    input = input.subspan(take);
+  }
+}
+
+}  // namespace wsprobe::codec

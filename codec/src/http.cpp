@@ -1,0 +1,181 @@
+#include "wsprobe/http.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace wsprobe::codec {
+namespace {
+
+constexpr std::string_view crlf = "\r\n";
+constexpr std::string_view end_of_head = "\r\n\r\n";
+
+// RFC 9110 5.6.2: tchar.
+bool is_tchar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (std::isalnum(u) != 0) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+
+std::string_view trim(std::string_view s) {
+  const auto ows = [](char c) { return c == ' ' || c == '\t'; };
+  while (!s.empty() && ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT; only 1.x is ours to parse.
+bool parse_version(std::string_view s, int& minor) {
+  if (s.size() != 8 || s.substr(0, 7) != "HTTP/1." || std::isdigit(static_cast<unsigned char>(s[7])) == 0) {
+    return false;
+  }
+  minor = s[7] - '0';
+  return true;
+}
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    const std::string_view item = trim(value.substr(start, comma - start));
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<std::string_view> HttpHeaders::all(std::string_view name) const {
+  std::vector<std::string_view> out;
+  for (const auto& f : fields) {
+    if (iequals(f.name, name)) out.emplace_back(f.value);
+  }
+  return out;
+}
+
+size_t HttpHeaders::count(std::string_view name) const {
+  return static_cast<size_t>(std::count_if(fields.begin(), fields.end(),
+                                           [&](const HttpHeader& f) { return iequals(f.name, name); }));
+}
+
+std::optional<std::string_view> HttpHeaders::single(std::string_view name) const {
+  auto values = all(name);
+  if (values.size() != 1) return std::nullopt;
+  return values.front();
+}
+
+size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
+  if (status_ != Status::incomplete) return 0;
+  const size_t old = head_.size();
+  // Never hold more than the limit (plus the terminator): the peer cannot grow this buffer.
+  const size_t room = limits_.max_head_bytes + end_of_head.size() - old;
+  const size_t take = std::min(bytes.size(), room);
+  head_.append(reinterpret_cast<const char*>(bytes.data()), take);
+  const size_t from = old >= 3 ? old - 3 : 0;
+  const size_t pos = head_.find(end_of_head, from);
+  const size_t bare = head_.find("\n\n", old >= 1 ? old - 1 : 0);
+  if (bare != std::string::npos && (pos == std::string::npos || bare < pos)) {
+    // A head ended by bare LFs would otherwise wait for a CRLF CRLF that never comes.
+    status_ = Status::error;
+    error_ = kind_ == HttpKind::request ? http_error(400, "RFC 9112 2.2: bare LF in the message head")
+                                        : protocol_error("RFC 9112 2.2: bare LF in the message head");
+    return take;
+  }
+  if (pos == std::string::npos) {
+    if (head_.size() >= limits_.max_head_bytes + end_of_head.size()) {
+      status_ = Status::error;
+      error_ = kind_ == HttpKind::request
+                   ? http_error(431, "RFC 6585 5: request head larger than the limit")
+                   : protocol_error("RFC 6455 4.1: response head larger than the limit");
+    }
+    return take;
+  }
+  const size_t end = pos + end_of_head.size();
+  head_.resize(end);
+  parse_head();
+  return end - old;
+}
+
+void HttpHeadParser::parse_head() {
+  const bool is_request = kind_ == HttpKind::request;
+  auto fail = [&](std::string_view reason, uint16_t status = 400) {
+    status_ = Status::error;
+    error_ = is_request ? http_error(status, reason) : protocol_error(reason);
+  };
+  std::string_view head(head_);
+  head.remove_suffix(end_of_head.size() - crlf.size());  // keep one CRLF to end the last line
+  if (head.find('\0') != std::string_view::npos) return fail("RFC 9112 2.2: NUL in the message head");
+
+  size_t eol = head.find(crlf);
+  const std::string_view start_line = head.substr(0, eol);
+  head.remove_prefix(eol + crlf.size());
+  if (start_line.find_first_of("\r\n") != std::string_view::npos) {
+    return fail("RFC 9112 2.2: bare CR or LF in the message head");
+  }
+
+  // RFC 9112 3 (request-line) and 4 (status-line): single spaces between the parts.
+  const size_t sp1 = start_line.find(' ');
+  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : start_line.find(' ', sp1 + 1);
+  if (is_request) {
+    if (sp2 == std::string_view::npos) return fail("RFC 9112 3: malformed request line");
+    request_.method = start_line.substr(0, sp1);
+    request_.target = start_line.substr(sp1 + 1, sp2 - sp1 - 1);
+    if (!is_token(request_.method) || request_.target.empty() ||
+        request_.target.find_first_of(" \t\r\n") != std::string::npos ||
+        !parse_version(start_line.substr(sp2 + 1), request_.version_minor)) {
+      return fail("RFC 9112 3: malformed request line");
+    }
+  } else {
+    if (sp1 == std::string_view::npos || !parse_version(start_line.substr(0, sp1), response_.version_minor)) {
+      return fail("RFC 9112 4: malformed status line");
+    }
+    const std::string_view code = start_line.substr(sp1 + 1, sp2 == std::string_view::npos ? sp2 : sp2 - sp1 - 1);
+    if (code.size() != 3 || !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return fail("RFC 9112 4: malformed status code");
+    }
+    response_.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
+    if (sp2 != std::string_view::npos) response_.reason = start_line.substr(sp2 + 1);
+  }
+
+  HttpHeaders& headers = is_request ? request_.headers : response_.headers;
+  while (!head.empty()) {
+    eol = head.find(crlf);
+    const std::string_view line = head.substr(0, eol);
+    head.remove_prefix(eol + crlf.size());
+    if (line.find_first_of("\r\n") != std::string_view::npos) {
+      return fail("RFC 9112 2.2: bare CR or LF in the message head");
+    }
+    if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+      return fail("RFC 9112 5.2: obsolete line folding");
+    }
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
+      return fail("RFC 9112 5.1: malformed header field");
+    }
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (std::any_of(value.begin(), value.end(), [](char c) {
+          const auto u = static_cast<unsigned char>(c);
+          return (u < 0x20 && c != '\t') || u == 0x7F;
+        })) {
+      return fail("RFC 9110 5.5: control character in a header value");
+    }
+    if (headers.fields.size() == limits_.max_header_count) {
+      return fail("RFC 6585 5: more header fields than the limit", 431);
+    }
+    headers.fields.push_back(HttpHeader{std::string(line.substr(0, colon)), std::string(value)});
+  }
+  status_ = Status::complete;
+}
+
+}  // namespace wsprobe::codec

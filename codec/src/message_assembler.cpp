@@ -1,0 +1,98 @@
+#include "wsprobe/message_assembler.hpp"
+
+namespace wsprobe::codec {
+namespace {
+
+Assembled failure(Error error) {
+  Assembled a;
+  a.kind = Assembled::Kind::error;
+  a.error = error;
+  return a;
+}
+
+}  // namespace
+
+Assembled MessageAssembler::feed(const FrameEvent& event) {
+  switch (event.kind) {
+    case FrameEvent::Kind::header:
+      return on_header(event.header);
+    case FrameEvent::Kind::payload:
+      return on_payload(event.payload);
+    case FrameEvent::Kind::end:
+      return on_end(event.header);
+    case FrameEvent::Kind::error:
+      return failure(event.error);
+    case FrameEvent::Kind::need_more:
+      break;
+  }
+  return {};
+}
+
+Assembled MessageAssembler::on_header(const FrameHeader& h) {
+  current_control_ = is_control(h.opcode);
+  if (current_control_) {  // RFC 6455 5.4: control frames may be injected between fragments
+    control_.clear();
+    return {};
+  }
+  const auto opcode = static_cast<Opcode>(h.opcode);
+  if (opcode == Opcode::continuation) {
+    if (!in_message_) {
+      return failure(protocol_error("RFC 6455 5.4: continuation frame with no message to continue"));
+    }
+  } else {
+    if (in_message_) {
+      return failure(protocol_error("RFC 6455 5.4: new data frame inside a fragmented message"));
+    }
+    in_message_ = true;
+    message_opcode_ = opcode;
+    message_size_ = 0;
+    message_.clear();
+    utf8_.reset();
+  }
+  // Checked against what the header announces, so an oversized message fails before its
+  // payload is read (RFC 6455 10.4).
+  if (h.payload_length > options_.max_message_size - message_size_) {
+    return failure(Error{close_code::message_too_big, 0,
+                         "RFC 6455 10.4: message larger than the limit"});
+  }
+  message_size_ += h.payload_length;
+  return {};
+}
+
+Assembled MessageAssembler::on_payload(std::span<const uint8_t> bytes) {
+  if (current_control_) {
+    control_.insert(control_.end(), bytes.begin(), bytes.end());
+    return {};
+  }
+  message_.insert(message_.end(), bytes.begin(), bytes.end());
+  // RFC 6455 8.1: text is validated as it arrives, so invalid UTF-8 fails fast (Autobahn 6.4).
+  if (message_opcode_ == Opcode::text && options_.validate_utf8 && !utf8_.feed(bytes)) {
+    return failure(Error{close_code::invalid_payload, 0,
+                         "RFC 6455 8.1: text message is not valid UTF-8"});
+  }
+  return {};
+}
+
+Assembled MessageAssembler::on_end(const FrameHeader& h) {
+  Assembled a;
+  if (current_control_) {
+    a.kind = Assembled::Kind::control;
+    a.opcode = static_cast<Opcode>(h.opcode);
+    a.payload = std::move(control_);
+    control_.clear();
+    return a;
+  }
+  if (!h.fin) return a;
+  if (message_opcode_ == Opcode::text && options_.validate_utf8 && !utf8_.finish()) {
+    return failure(Error{close_code::invalid_payload, 0,
+                         "RFC 6455 8.1: text message ends inside a UTF-8 sequence"});
+  }
+  in_message_ = false;
+  a.kind = Assembled::Kind::message;
+  a.opcode = message_opcode_;
+  a.payload = std::move(message_);
+  message_.clear();
+  return a;
+}
+
+}  // namespace wsprobe::codec

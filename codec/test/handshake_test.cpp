@@ -1,0 +1,255 @@
+#include "wsprobe/handshake.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "rfc6455_vectors.hpp"
+
+namespace wsprobe::codec {
+namespace {
+
+constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";
+
+// A valid request with the named header replaced (value given) or removed (value empty).
+HttpRequest request_with(std::vector<HttpHeader> changes = {}) {
+  HttpRequest r;
+  r.method = "GET";
+  r.target = "/chat";
+  r.headers.fields = {{"Host", "server.example.com"},
+                      {"Upgrade", "websocket"},
+                      {"Connection", "Upgrade"},
+                      {"Sec-WebSocket-Key", std::string(kKey)},
+                      {"Sec-WebSocket-Version", "13"}};
+  for (const auto& change : changes) {
+    auto& f = r.headers.fields;
+    f.erase(std::remove_if(f.begin(), f.end(), [&](const HttpHeader& h) { return iequals(h.name, change.name); }),
+            f.end());
+    if (!change.value.empty()) f.push_back(change);
+  }
+  return r;
+}
+
+HttpRequest with_extra(HttpHeader extra) {
+  auto r = request_with();
+  r.headers.fields.push_back(std::move(extra));
+  return r;
+}
+
+uint16_t status_of(const HttpRequest& r) {
+  const auto v = validate_request(r);
+  return v ? 101 : v.error().http_status;
+}
+
+TEST(Handshake, ComputesRfcAcceptValue) {
+  EXPECT_EQ(compute_accept(vectors::rfc_key), vectors::rfc_accept);
+}
+
+TEST(Handshake, AcceptsRfcSampleRequestWithTheRfcResponse) {
+  HttpHeadParser p(HttpKind::request);
+  p.feed({reinterpret_cast<const uint8_t*>(vectors::rfc_request.data()), vectors::rfc_request.size()});
+  ServerOptions server;
+  server.subprotocols = {"superchat", "chat"};
+  auto accepted = validate_request(p.request(), server);
+  ASSERT_TRUE(accepted) << accepted.error().reason;
+  EXPECT_EQ(accepted->offered_subprotocols, (std::vector<std::string>{"chat", "superchat"}));
+  EXPECT_EQ(accepted->subprotocol, "superchat");  // the server's preference wins
+  server.subprotocols = {"chat"};
+  EXPECT_EQ(build_accept_response(validate_request(p.request(), server).value()), vectors::rfc_response);
+}
+
+TEST(Handshake, AcceptsMinimalRequest) { EXPECT_EQ(status_of(request_with()), 101); }
+
+TEST(Handshake, RejectsMissingHost) { EXPECT_EQ(status_of(request_with({{"Host", ""}})), 400); }
+TEST(Handshake, RejectsDuplicatedHost) { EXPECT_EQ(status_of(with_extra({"Host", "other.example"})), 400); }
+TEST(Handshake, RejectsMalformedHost) {
+  for (const char* host : {"exa mple.com", "host:", "host:80x", "[::1", "[zz]:80", "h/o"}) {
+    EXPECT_EQ(status_of(request_with({{"Host", host}})), 400) << host;
+  }
+  for (const char* host : {"127.0.0.1:9001", "[::1]:80", "[::1]", "example.com"}) {
+    EXPECT_EQ(status_of(request_with({{"Host", host}})), 101) << host;
+  }
+}
+
+TEST(Handshake, RejectsMissingUpgrade) { EXPECT_EQ(status_of(request_with({{"Upgrade", ""}})), 400); }
+TEST(Handshake, RejectsUpgradeToAnotherProtocol) {
+  EXPECT_EQ(status_of(request_with({{"Upgrade", "h2c"}})), 400);
+}
+TEST(Handshake, AcceptsUpgradeInAnyCase) {
+  EXPECT_EQ(status_of(request_with({{"Upgrade", "WebSocket"}})), 101);
+}
+
+TEST(Handshake, RejectsMissingConnection) { EXPECT_EQ(status_of(request_with({{"Connection", ""}})), 400); }
+TEST(Handshake, RejectsConnectionWithoutUpgradeToken) {
+  EXPECT_EQ(status_of(request_with({{"Connection", "keep-alive"}})), 400);
+}
+TEST(Handshake, AcceptsConnectionTokenLists) {
+  EXPECT_EQ(status_of(request_with({{"Connection", "keep-alive, Upgrade"}})), 101);
+  EXPECT_EQ(status_of(request_with({{"Connection", "upgrade,keep-alive"}})), 101);
+  auto split = request_with({{"Connection", "keep-alive"}});
+  split.headers.fields.push_back({"Connection", "Upgrade"});  // repeated field, RFC 9110 5.3
+  EXPECT_EQ(status_of(split), 101);
+}
+
+TEST(Handshake, RejectsMissingKey) { EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", ""}})), 400); }
+TEST(Handshake, RejectsDuplicatedKey) {
+  EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Key", "AQIDBAUGBwgJCgsMDQ4PEA=="})), 400);
+}
+TEST(Handshake, RejectsMalformedKey) {
+  for (const char* key : {"dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25j",
+                          "dGhlIHNhbXBsZSBub25jZ*==", "AQIDBAUGBwgJCgsMDQ4PEBE="}) {
+    EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", key}})), 400) << key;
+  }
+}
+
+TEST(Handshake, RejectsMissingVersionWith400) {
+  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", ""}})), 400);
+}
+TEST(Handshake, RejectsVersions12And14With426) {
+  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "12"}})), 426);
+  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "14"}})), 426);
+  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "8"}})), 426);
+}
+TEST(Handshake, RejectsDuplicatedVersion) {
+  EXPECT_NE(status_of(with_extra({"Sec-WebSocket-Version", "13"})), 101);
+}
+
+TEST(Handshake, RejectsPostAndHttp10) {
+  auto post = request_with();
+  post.method = "POST";
+  EXPECT_EQ(status_of(post), 400);
+  auto old = request_with();
+  old.version_minor = 0;
+  EXPECT_EQ(status_of(old), 400);
+}
+
+TEST(Handshake, RejectionResponseNamesVersion13) {
+  const auto v = validate_request(request_with({{"Sec-WebSocket-Version", "14"}}));
+  ASSERT_FALSE(v);
+  const std::string response = build_reject_response(v.error());
+  EXPECT_EQ(response.rfind("HTTP/1.1 426 Upgrade Required\r\n", 0), 0u);
+  EXPECT_NE(response.find("\r\nSec-WebSocket-Version: 13\r\n"), std::string::npos);
+  EXPECT_NE(response.find("RFC 6455 4.4"), std::string::npos);
+}
+
+TEST(Handshake, ClassifiesPlainHttpRequests) {
+  HttpRequest plain;
+  plain.method = "GET";
+  plain.target = "/";
+  plain.headers.fields = {{"Host", "x"}};
+  EXPECT_EQ(classify_request(plain), RequestKind::plain_http);
+  plain.headers.fields.push_back({"Upgrade", "h2c"});
+  EXPECT_EQ(classify_request(plain), RequestKind::plain_http);
+  EXPECT_EQ(classify_request(request_with()), RequestKind::websocket);
+  EXPECT_EQ(classify_request(request_with({{"Upgrade", ""}})), RequestKind::websocket);
+}
+
+TEST(Handshake, ParsesExtensionOffers) {
+  HttpHeaders h;
+  h.fields = {{"Sec-WebSocket-Extensions",
+               "permessage-deflate; client_max_window_bits, permessage-deflate; server_max_window_bits=\"10\""},
+              {"Sec-WebSocket-Extensions", "x-foo"}};
+  const auto offers = parse_extensions(h);
+  ASSERT_TRUE(offers);
+  ASSERT_EQ(offers->size(), 3u);
+  EXPECT_EQ((*offers)[0].params.at(0), (std::pair<std::string, std::string>{"client_max_window_bits", ""}));
+  EXPECT_EQ((*offers)[1].params.at(0).second, "10");
+  EXPECT_EQ((*offers)[2].name, "x-foo");
+  for (const char* bad : {"permessage-deflate;", "a; b=", "a b", "a; b=\"unterminated", "a; b=\"no token\""}) {
+    HttpHeaders x;
+    x.fields = {{"Sec-WebSocket-Extensions", bad}};
+    EXPECT_FALSE(parse_extensions(x)) << bad;
+  }
+}
+
+TEST(Handshake, RejectsSubprotocolThatIsNotAToken) {
+  EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Protocol", "chat, bad/proto"})), 400);
+}
+
+// --- client side ---
+
+ClientOptions client_options() {
+  ClientOptions o;
+  o.host = "127.0.0.1:9001";
+  o.target = "/echo";
+  o.subprotocols = {"chat"};
+  return o;
+}
+
+HttpResponse response_for(std::string_view key, std::vector<HttpHeader> extra = {}) {
+  HttpResponse r;
+  r.status = 101;
+  r.headers.fields = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"},
+                      {"Sec-WebSocket-Accept", compute_accept(key)}};
+  for (auto& h : extra) r.headers.fields.push_back(std::move(h));
+  return r;
+}
+
+TEST(Handshake, ClientRequestIsAcceptedByTheServerSide) {
+  const auto req = build_request(client_options(), counting_random());
+  EXPECT_EQ(req.key, "AAECAwQFBgcICQoLDA0ODw==");  // base64 of 00 01 .. 0f
+  HttpHeadParser p(HttpKind::request);
+  p.feed({reinterpret_cast<const uint8_t*>(req.bytes.data()), req.bytes.size()});
+  ASSERT_EQ(p.status(), HttpHeadParser::Status::complete);
+  ServerOptions server;
+  server.subprotocols = {"chat"};
+  const auto accepted = validate_request(p.request(), server);
+  ASSERT_TRUE(accepted) << accepted.error().reason;
+  EXPECT_EQ(accepted->target, "/echo");
+  EXPECT_EQ(accepted->subprotocol, "chat");
+}
+
+TEST(Handshake, ClientAcceptsAValidResponse) {
+  const auto ok = validate_response(response_for(kKey, {{"Sec-WebSocket-Protocol", "chat"}}), kKey,
+                                    client_options());
+  ASSERT_TRUE(ok) << ok.error().reason;
+  EXPECT_EQ(ok->subprotocol, "chat");
+}
+
+TEST(Handshake, ClientRejectsEachDefectOfTheResponse) {
+  const auto o = client_options();
+  auto bad_status = response_for(kKey);
+  bad_status.status = 200;
+  auto no_upgrade = response_for(kKey);
+  no_upgrade.headers.fields.erase(no_upgrade.headers.fields.begin());
+  auto no_connection = response_for(kKey);
+  no_connection.headers.fields.erase(no_connection.headers.fields.begin() + 1);
+  auto wrong_accept = response_for("AQIDBAUGBwgJCgsMDQ4PEA==");
+  auto two_accepts = response_for(kKey, {{"Sec-WebSocket-Accept", compute_accept(kKey)}});
+  for (const auto& [name, response] : std::vector<std::pair<const char*, HttpResponse>>{
+           {"status 200", bad_status},
+           {"no Upgrade", no_upgrade},
+           {"no Connection", no_connection},
+           {"wrong accept", wrong_accept},
+           {"two accepts", two_accepts},
+           {"unoffered subprotocol", response_for(kKey, {{"Sec-WebSocket-Protocol", "superchat"}})},
+           {"two subprotocols", response_for(kKey, {{"Sec-WebSocket-Protocol", "chat"},
+                                                    {"Sec-WebSocket-Protocol", "chat"}})},
+           {"unoffered extension", response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}})},
+       }) {
+    const auto v = validate_response(response, kKey, o);
+    ASSERT_FALSE(v) << name;
+    EXPECT_EQ(v.error().close_code, close_code::protocol_error) << name;
+  }
+}
+
+TEST(Handshake, ClientAcceptsOfferedExtension) {
+  auto o = client_options();
+  o.extensions = {"permessage-deflate; client_max_window_bits"};
+  const auto v = validate_response(response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}}),
+                                   kKey, o);
+  ASSERT_TRUE(v) << v.error().reason;
+  EXPECT_EQ(v->extensions.at(0).name, "permessage-deflate");
+}
+
+TEST(Handshake, GeneratedKeysAreValidAndDiffer) {
+  const auto random = openssl_random();
+  const auto a = generate_key(random);
+  const auto b = generate_key(random);
+  EXPECT_TRUE(is_valid_key(a));
+  EXPECT_NE(a, b);
+}
+
+}  // namespace
+}  // namespace wsprobe::codec

@@ -1,0 +1,131 @@
+#include "wsprobe/http.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "rfc6455_vectors.hpp"
+
+namespace wsprobe::codec {
+namespace {
+
+std::span<const uint8_t> bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+HttpHeadParser parse(HttpKind kind, std::string_view text, HttpLimits limits = {}) {
+  HttpHeadParser p(kind, limits);
+  p.feed(bytes(text));
+  return p;
+}
+
+TEST(HttpHeadParser, ParsesRfcSampleRequest) {
+  const auto p = parse(HttpKind::request, vectors::rfc_request);
+  ASSERT_EQ(p.status(), HttpHeadParser::Status::complete);
+  const auto& r = p.request();
+  EXPECT_EQ(r.method, "GET");
+  EXPECT_EQ(r.target, "/chat");
+  EXPECT_EQ(r.version_minor, 1);
+  EXPECT_EQ(r.headers.fields.size(), 7u);
+  EXPECT_EQ(r.headers.single("sec-websocket-key"), "dGhlIHNhbXBsZSBub25jZQ==");
+  EXPECT_EQ(r.headers.single("ORIGIN"), "http://example.com");
+}
+
+TEST(HttpHeadParser, ParsesRfcSampleResponse) {
+  const auto p = parse(HttpKind::response, vectors::rfc_response);
+  ASSERT_EQ(p.status(), HttpHeadParser::Status::complete);
+  EXPECT_EQ(p.response().status, 101);
+  EXPECT_EQ(p.response().reason, "Switching Protocols");
+  EXPECT_EQ(p.response().headers.single("Sec-WebSocket-Protocol"), "chat");
+}
+
+TEST(HttpHeadParser, GivesTheSameRequestWhateverTheSplit) {
+  const std::string_view text = vectors::rfc_request;
+  const auto whole = parse(HttpKind::request, text);
+  for (size_t cut = 0; cut <= text.size(); ++cut) {
+    HttpHeadParser p(HttpKind::request);
+    size_t used = p.feed(bytes(text.substr(0, cut)));
+    used += p.feed(bytes(text.substr(cut)));
+    ASSERT_EQ(p.status(), HttpHeadParser::Status::complete) << cut;
+    ASSERT_EQ(used, text.size()) << cut;
+    ASSERT_EQ(p.request().headers.fields.size(), whole.request().headers.fields.size());
+  }
+  HttpHeadParser p(HttpKind::request);
+  for (char c : text) p.feed(bytes(std::string_view(&c, 1)));
+  EXPECT_EQ(p.status(), HttpHeadParser::Status::complete);
+}
+
+TEST(HttpHeadParser, LeavesBytesAfterTheHeadToTheCaller) {
+  std::string text(vectors::rfc_request);
+  const size_t head = text.size();
+  text += "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58";  // a frame in the same segment
+  HttpHeadParser p(HttpKind::request);
+  EXPECT_EQ(p.feed(bytes(text)), head);
+  EXPECT_EQ(p.status(), HttpHeadParser::Status::complete);
+}
+
+TEST(HttpHeadParser, RejectsHeadOverTheByteLimitWith431) {
+  HttpLimits limits;
+  limits.max_head_bytes = 100;
+  std::string text = "GET / HTTP/1.1\r\nX-Long: " + std::string(200, 'a');
+  HttpHeadParser p(HttpKind::request, limits);
+  const size_t used = p.feed(bytes(text));
+  EXPECT_EQ(p.status(), HttpHeadParser::Status::error);
+  EXPECT_EQ(p.error().http_status, 431);
+  EXPECT_LE(used, 104u);  // never buffered beyond the limit
+}
+
+TEST(HttpHeadParser, RejectsMoreHeadersThanTheCountLimitWith431) {
+  HttpLimits limits;
+  limits.max_header_count = 3;
+  const auto p = parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits);
+  EXPECT_EQ(p.status(), HttpHeadParser::Status::error);
+  EXPECT_EQ(p.error().http_status, 431);
+  EXPECT_EQ(parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).status(),
+            HttpHeadParser::Status::complete);
+}
+
+TEST(HttpHeadParser, RejectsMalformedHeads) {
+  for (std::string_view bad : {
+           "GET /\r\n\r\n",                              // no version
+           "GET / HTTP/2.0\r\n\r\n",                     // not HTTP/1.x
+           "GET  / HTTP/1.1\r\n\r\n",                    // empty target
+           "GET / HTTP/1.1\r\nNoColon\r\n\r\n",          // header without colon
+           "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",      // space in name
+           "GET / HTTP/1.1\r\nA: 1\r\n folded\r\n\r\n",  // obs-fold
+           "GET / HTTP/1.1\r\nA: x\x01y\r\n\r\n",        // control character
+           "GET / HTTP/1.1\nHost: x\n\n",                // bare LF
+       }) {
+    const auto p = parse(HttpKind::request, bad);
+    EXPECT_EQ(p.status(), HttpHeadParser::Status::error) << bad;
+    EXPECT_EQ(p.error().http_status, 400) << bad;
+  }
+}
+
+TEST(HttpHeadParser, ResponseErrorsCarryProtocolErrorNotStatus) {
+  const auto p = parse(HttpKind::response, "HTTP/1.1 1x1 Nope\r\n\r\n");
+  ASSERT_EQ(p.status(), HttpHeadParser::Status::error);
+  EXPECT_EQ(p.error().close_code, 1002);
+  EXPECT_EQ(p.error().http_status, 0);
+}
+
+TEST(HttpHeadParser, WaitsForTheEmptyLine) {
+  const auto p = parse(HttpKind::request, "GET / HTTP/1.1\r\nHost: x\r\n");
+  EXPECT_EQ(p.status(), HttpHeadParser::Status::incomplete);
+}
+
+TEST(HttpHeaders, SplitsTokenListsAndDropsEmptyElements) {
+  EXPECT_EQ(split_list(" keep-alive ,Upgrade,, "), (std::vector<std::string_view>{"keep-alive", "Upgrade"}));
+  EXPECT_TRUE(split_list("").empty());
+}
+
+TEST(HttpHeaders, ComparesNamesWithoutCase) {
+  HttpHeaders h;
+  h.fields = {{"Connection", "a"}, {"connection", "b"}};
+  EXPECT_EQ(h.count("CONNECTION"), 2u);
+  EXPECT_FALSE(h.single("Connection"));
+  EXPECT_EQ(h.all("connection").size(), 2u);
+}
+
+}  // namespace
+}  // namespace wsprobe::codec

@@ -1,0 +1,138 @@
+#include "wsprobe/utf8.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "rfc6455_vectors.hpp"
+
+namespace wsprobe::codec {
+namespace {
+
+using vectors::from_hex;
+
+// An independent, deliberately plain decoder (Unicode table 3-7): the offset of the first byte
+// that cannot be part of well-formed UTF-8, the length for a truncated end, or -1 when valid.
+int64_t reference_fail_offset(const std::vector<uint8_t>& b) {
+  size_t i = 0;
+  while (i < b.size()) {
+    const uint8_t c = b[i];
+    uint32_t need = 0;
+    uint8_t lo = 0x80;
+    uint8_t hi = 0xBF;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      need = 2;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      need = 3;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return static_cast<int64_t>(i);
+    }
+    for (uint32_t k = 1; k <= need; ++k) {
+      if (i + k >= b.size()) return static_cast<int64_t>(b.size());
+      const uint8_t x = b[i + k];
+      const uint8_t l = k == 1 ? lo : 0x80;
+      const uint8_t h = k == 1 ? hi : 0xBF;
+      if (x < l || x > h) return static_cast<int64_t>(i + k);
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+int64_t validator_fail_offset(const std::vector<uint8_t>& b, size_t chunk) {
+  Utf8Validator v;
+  for (size_t at = 0; at < b.size(); at += chunk) {
+    const size_t n = std::min(chunk, b.size() - at);
+    if (!v.feed(std::span(b).subspan(at, n))) return static_cast<int64_t>(*v.failure_offset());
+  }
+  if (!v.finish()) return static_cast<int64_t>(*v.failure_offset());
+  return -1;
+}
+
+TEST(Utf8, EveryAutobahnCategory6PayloadGetsItsVerdictAndFailOffset) {
+  ASSERT_EQ(vectors::autobahn_utf8_vectors().size(), 136u);
+  for (const auto& v : vectors::autobahn_utf8_vectors()) {
+    const auto bytes = from_hex(v.hex);
+    for (size_t chunk : {bytes.size() + 1, size_t{1}, size_t{2}, size_t{3}, size_t{16}}) {
+      if (chunk == 0) continue;
+      EXPECT_EQ(validator_fail_offset(bytes, chunk), v.fail_at) << v.id << " chunk " << chunk;
+    }
+    EXPECT_EQ(reference_fail_offset(bytes), v.fail_at) << v.id << " (reference decoder)";
+  }
+}
+
+TEST(Utf8, FailsAtTheSurrogateBeforeTheRestOfTheMessageArrives) {
+  // rfc6455-facts.md: "κόσμε" then ed a0 80: the validator fails at ed a0, not at the end.
+  Utf8Validator v;
+  EXPECT_TRUE(v.feed(from_hex("cebae1bdb9cebcceb5")));
+  EXPECT_TRUE(v.feed(from_hex("ed")));
+  EXPECT_FALSE(v.feed(from_hex("a0")));
+  EXPECT_EQ(v.failure_offset(), 10u);
+  EXPECT_FALSE(v.feed(from_hex("41")));  // stays failed
+}
+
+TEST(Utf8, AcceptsCodePointSplitAcrossFeeds) {
+  Utf8Validator v;
+  EXPECT_TRUE(v.feed(from_hex("ce")));
+  EXPECT_TRUE(v.feed(from_hex("ba")));
+  EXPECT_TRUE(v.finish());
+}
+
+TEST(Utf8, RejectsTruncatedSequenceOnlyAtFinish) {
+  Utf8Validator v;
+  EXPECT_TRUE(v.feed(from_hex("41e282")));
+  EXPECT_FALSE(v.finish());
+  EXPECT_EQ(v.failure_offset(), 3u);
+}
+
+TEST(Utf8, AgreesWithReferenceOnEveryOneTwoAndThreeByteInput) {
+  std::vector<uint8_t> b;
+  for (int x = 0; x < 256; ++x) {
+    b = {static_cast<uint8_t>(x)};
+    ASSERT_EQ(validator_fail_offset(b, 1), reference_fail_offset(b)) << x;
+    for (int y = 0; y < 256; ++y) {
+      b = {static_cast<uint8_t>(x), static_cast<uint8_t>(y)};
+      ASSERT_EQ(validator_fail_offset(b, 2), reference_fail_offset(b)) << x << " " << y;
+    }
+  }
+  for (int x = 0xE0; x <= 0xF4; ++x) {
+    for (int y = 0x70; y <= 0xC0; ++y) {
+      for (int z = 0x70; z <= 0xC0; ++z) {
+        b = {static_cast<uint8_t>(x), static_cast<uint8_t>(y), static_cast<uint8_t>(z), 0x80};
+        ASSERT_EQ(validator_fail_offset(b, 4), reference_fail_offset(b));
+        ASSERT_EQ(validator_fail_offset(b, 1), reference_fail_offset(b));
+      }
+    }
+  }
+}
+
+TEST(Utf8, LongMixedTextInEveryChunkSizeUpTo40) {
+  std::string text;
+  for (int i = 0; i < 50; ++i) text += "ascii run of sixteen+ bytes κόσμε 𝄞 中文 ";
+  std::vector<uint8_t> bytes(text.begin(), text.end());
+  for (size_t chunk = 1; chunk <= 40; ++chunk) EXPECT_EQ(validator_fail_offset(bytes, chunk), -1);
+  bytes[bytes.size() / 2 + 20] = 0xFF;  // inside or after an ASCII block
+  const int64_t expect = reference_fail_offset(bytes);
+  ASSERT_GE(expect, 0);
+  for (size_t chunk = 1; chunk <= 40; ++chunk) EXPECT_EQ(validator_fail_offset(bytes, chunk), expect);
+}
+
+TEST(Utf8, WholeBufferHelperMatchesValidator) {
+  EXPECT_TRUE(is_valid_utf8(from_hex("")));
+  EXPECT_TRUE(is_valid_utf8(from_hex("f48fbfbf")));
+  EXPECT_FALSE(is_valid_utf8(from_hex("f4908080")));
+  EXPECT_FALSE(is_valid_utf8(from_hex("c0af")));
+}
+
+}  // namespace
+}  // namespace wsprobe::codec
