@@ -68,10 +68,15 @@ void utf8_bench(benchmark::State& state, bool ascii) {
     benchmark::DoNotOptimize(v.feed(bytes));
     benchmark::DoNotOptimize(v.finish());
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(text.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(text.size()));
 }
-void BM_utf8_ascii(benchmark::State& state) { utf8_bench(state, true); }
-void BM_utf8_mixed(benchmark::State& state) { utf8_bench(state, false); }
+void BM_utf8_ascii(benchmark::State& state) {
+  utf8_bench(state, true);
+}
+void BM_utf8_mixed(benchmark::State& state) {
+  utf8_bench(state, false);
+}
 BENCHMARK(BM_utf8_ascii)->Arg(64 << 10)->Arg(16 << 20);
 BENCHMARK(BM_utf8_mixed)->Arg(64 << 10)->Arg(16 << 20);
 
@@ -84,13 +89,13 @@ void BM_parse_small_frames(benchmark::State& state) {
     const auto f = encode_frame(FrameHeader{true, 0, 0x2, true, {1, 2, 3, 4}, 0}, payload);
     stream.insert(stream.end(), f.begin(), f.end());
   }
-  std::vector<uint8_t> work(stream.size());
   FrameParserOptions opts;
   opts.role = Role::server;
   for (auto _ : state) {
-    std::memcpy(work.data(), stream.data(), stream.size());
+    // Unmasking is in place and its own inverse, so the same buffer parses again unchanged in
+    // its headers; no per-iteration copy muddies the figure.
     FrameParser parser(opts);
-    std::span<uint8_t> in(work);
+    std::span<uint8_t> in(stream);
     size_t seen = 0;
     for (;;) {
       const FrameEvent ev = parser.next(in);
@@ -112,7 +117,8 @@ void BM_handshake_parse_accept(benchmark::State& state) {
       "Connection: keep-alive, Upgrade\r\n"
       "Pragma: no-cache\r\n"
       "Cache-Control: no-cache\r\n"
-      "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36\r\n"
+      "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+      "Chrome/120.0 Safari/537.36\r\n"
       "Upgrade: websocket\r\n"
       "Origin: http://server.example.com:8080\r\n"
       "Sec-WebSocket-Version: 13\r\n"
@@ -121,7 +127,8 @@ void BM_handshake_parse_accept(benchmark::State& state) {
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
       "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"
       "\r\n";
-  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(request.data()), request.size());
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(request.data()),
+                                       request.size());
   for (auto _ : state) {
     HttpHeadParser parser(HttpKind::request);
     parser.feed(bytes);
@@ -129,8 +136,8 @@ void BM_handshake_parse_accept(benchmark::State& state) {
     std::string response = build_accept_response(accepted.value());
     benchmark::DoNotOptimize(response.data());
   }
-  state.counters["handshakes/s"] = benchmark::Counter(static_cast<double>(state.iterations()),
-                                                      benchmark::Counter::kIsRate);
+  state.counters["handshakes/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_handshake_parse_accept);
 

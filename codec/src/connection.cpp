@@ -68,9 +68,13 @@ void Connection::receive_eof() {
   state_ = State::closed;
 }
 
-std::vector<Event> Connection::events() { return std::exchange(events_, {}); }
+std::vector<Event> Connection::events() {
+  return std::exchange(events_, {});
+}
 
-std::vector<uint8_t> Connection::bytes_to_send() { return std::exchange(out_, {}); }
+std::vector<uint8_t> Connection::bytes_to_send() {
+  return std::exchange(out_, {});
+}
 
 bool Connection::should_close_transport() const {
   if (failed_) return true;

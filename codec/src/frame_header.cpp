@@ -18,7 +18,9 @@ Width width_for(uint64_t length, LengthForm form) {
   return Width::len7;
 }
 
-size_t extra_length_bytes(Width w) { return w == Width::len7 ? 0 : (w == Width::len16 ? 2 : 8); }
+size_t extra_length_bytes(Width w) {
+  return w == Width::len7 ? 0 : (w == Width::len16 ? 2 : 8);
+}
 
 }  // namespace
 
@@ -44,7 +46,8 @@ size_t encode_header(const FrameHeader& h, std::span<uint8_t> out, LengthForm fo
       break;
     case Width::len64:
       p[1] = m | length64_marker;
-      for (int i = 0; i < 8; ++i) p[2 + i] = static_cast<uint8_t>(h.payload_length >> (56 - 8 * i));
+      for (int i = 0; i < 8; ++i)
+        p[2 + i] = static_cast<uint8_t>(h.payload_length >> (56 - 8 * i));
       n = 10;
       break;
   }
@@ -87,18 +90,22 @@ DecodedHeader decode_header(std::span<const uint8_t> in) {
   uint64_t len = len7;
   if (extra != 0) {
     len = 0;
-    for (size_t i = 0; i < extra; ++i) len = (len << 8) | in[2 + i];
+    for (size_t i = 0; i < extra; ++i)
+      len = (len << 8) | in[2 + i];
   }
   h.payload_length = len;
   if (masked) std::memcpy(h.mask.data(), in.data() + 2 + extra, 4);
 
   d.status = DecodedHeader::Status::invalid;
   if (extra == 8 && (len >> 63) != 0) {
-    d.error = protocol_error("RFC 6455 5.2: 64-bit payload length with the most significant bit set");
+    d.error =
+        protocol_error("RFC 6455 5.2: 64-bit payload length with the most significant bit set");
   } else if (extra == 8 && len <= 0xFFFF) {
-    d.error = protocol_error("RFC 6455 5.2: 64-bit payload length where 16 bits suffice (not minimal)");
+    d.error =
+        protocol_error("RFC 6455 5.2: 64-bit payload length where 16 bits suffice (not minimal)");
   } else if (extra == 2 && len < length16_marker) {
-    d.error = protocol_error("RFC 6455 5.2: 16-bit payload length where 7 bits suffice (not minimal)");
+    d.error =
+        protocol_error("RFC 6455 5.2: 16-bit payload length where 7 bits suffice (not minimal)");
   } else {
     d.status = DecodedHeader::Status::complete;
   }

@@ -33,10 +33,7 @@ std::optional<Error> check_header(const FrameHeader& h, const FrameParserOptions
 FrameEvent FrameParser::fail(Error error) {
   phase_ = Phase::failed;
   error_ = error;
-  FrameEvent ev;
-  ev.kind = FrameEvent::Kind::error;
-  ev.error = error;
-  return ev;
+  return event(FrameEvent::Kind::error);
 }
 
 FrameEvent FrameParser::start_frame(const DecodedHeader& decoded) {
@@ -44,41 +41,27 @@ FrameEvent FrameParser::start_frame(const DecodedHeader& decoded) {
   header_ = decoded.header;
   received_ = 0;
   phase_ = header_.payload_length == 0 ? Phase::end : Phase::payload;
-  FrameEvent ev;
-  ev.kind = FrameEvent::Kind::header;
-  ev.header = header_;
-  return ev;
+  return event(FrameEvent::Kind::header);
 }
 
 FrameEvent FrameParser::next(std::span<uint8_t>& input) {
   switch (phase_) {
-    case Phase::failed: {
-      FrameEvent ev;
-      ev.kind = FrameEvent::Kind::error;
-      ev.error = error_;
-      return ev;
-    }
-    case Phase::end: {
+    case Phase::failed:
+      return event(FrameEvent::Kind::error);
+    case Phase::end:
       phase_ = Phase::header;
-      FrameEvent ev;
-      ev.kind = FrameEvent::Kind::end;
-      ev.header = header_;
-      return ev;
-    }
+      return event(FrameEvent::Kind::end);
     case Phase::payload: {
       if (input.empty()) return FrameEvent{};
       const uint64_t remaining = header_.payload_length - received_;
       const size_t take = static_cast<size_t>(std::min<uint64_t>(remaining, input.size()));
-      FrameEvent ev;
-      ev.kind = FrameEvent::Kind::payload;
-      ev.header = header_;
-      ev.payload = input.first(take);
-      ev.payload_offset = received_;
-      if (header_.masked) apply_mask(ev.payload, header_.mask, received_);
+      const std::span<uint8_t> piece = input.first(take);
+      // The key's phase carries over from the previous piece (RFC 6455 5.3: j = i MOD 4).
+      if (header_.masked) apply_mask(piece, header_.mask, received_);
       received_ += take;
       input = input.subspan(take);
       if (received_ == header_.payload_length) phase_ = Phase::end;
-      return ev;
+      return event(FrameEvent::Kind::payload, piece);
     }
     case Phase::header:
       break;

@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <memory>
+
+#include "ascii.hpp"
 
 namespace wsprobe::codec {
 namespace {
@@ -33,20 +34,16 @@ struct Sha1 {
 };
 
 bool contains_token(const HttpHeaders& headers, std::string_view name, std::string_view token) {
-  for (std::string_view value : headers.all(name)) {
-    for (std::string_view item : split_list(value)) {
+  for (const auto& field : headers.fields) {
+    if (!iequals(field.name, name)) continue;
+    for (std::string_view item : split_list(field.value)) {
       if (iequals(item, token)) return true;
     }
   }
   return false;
 }
 
-bool is_tchar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+using ascii::is_token;
 
 // RFC 3986 3.2.2 host, then an optional port: "example.com", "127.0.0.1:80", "[::1]:8080".
 bool is_valid_host(std::string_view host) {
@@ -55,9 +52,8 @@ bool is_valid_host(std::string_view host) {
     const size_t close = host.find(']');
     if (close == std::string_view::npos || close == 1) return false;
     const std::string_view ip6 = host.substr(1, close - 1);
-    if (!std::all_of(ip6.begin(), ip6.end(), [](char c) {
-          return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
-        })) {
+    if (!std::all_of(ip6.begin(), ip6.end(),
+                     [](char c) { return ascii::is(c, ascii::hex) || c == ':' || c == '.'; })) {
       return false;
     }
     host.remove_prefix(close + 1);
@@ -67,10 +63,7 @@ bool is_valid_host(std::string_view host) {
   } else {
     const size_t colon = host.find(':');
     const std::string_view name = host.substr(0, colon);
-    if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-                 std::string_view("-._~!$&'()*+,;=%").find(c) != std::string_view::npos;
-        })) {
+    if (name.empty() || !ascii::all_of(name, ascii::hostchar)) {
       return false;
     }
     if (colon != std::string_view::npos) {
@@ -78,9 +71,7 @@ bool is_valid_host(std::string_view host) {
       if (port.empty()) return false;
     }
   }
-  return port.size() <= 5 && std::all_of(port.begin(), port.end(), [](char c) {
-           return c >= '0' && c <= '9';
-         });
+  return port.size() <= 5 && ascii::all_of(port, ascii::digit);
 }
 
 // Parses `name *( ";" param )` elements separated by commas (RFC 6455 9.1), where a param is
@@ -125,11 +116,13 @@ class ExtensionScanner {
   [[nodiscard]] bool at_end() const { return i_ >= s_.size(); }
   [[nodiscard]] char peek() const { return s_[i_]; }
   void skip_ows() {
-    while (!at_end() && (peek() == ' ' || peek() == '\t')) ++i_;
+    while (!at_end() && (peek() == ' ' || peek() == '\t'))
+      ++i_;
   }
   bool token(std::string& out) {
     const size_t start = i_;
-    while (!at_end() && is_tchar(peek())) ++i_;
+    while (!at_end() && ascii::is(peek(), ascii::tchar))
+      ++i_;
     out.assign(s_.substr(start, i_ - start));
     return !out.empty();
   }
@@ -153,15 +146,24 @@ class ExtensionScanner {
 
 const char* status_text(uint16_t status) {
   switch (status) {
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 426: return "Upgrade Required";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 426:
+      return "Upgrade Required";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -187,15 +189,14 @@ std::string generate_key(const RandomSource& random) {
 bool is_valid_key(std::string_view key) {
   // 16 bytes are 22 base64 characters and "==" of padding.
   if (key.size() != 24 || key.substr(22) != "==") return false;
-  return std::all_of(key.begin(), key.begin() + 22, [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/';
-  });
+  return ascii::all_of(key.substr(0, 22), ascii::base64);
 }
 
 Expected<std::vector<ExtensionOffer>> parse_extensions(const HttpHeaders& headers) {
   std::vector<ExtensionOffer> offers;
-  for (std::string_view value : headers.all("Sec-WebSocket-Extensions")) {
-    if (!ExtensionScanner(value).parse(offers)) {
+  for (const auto& field : headers.fields) {
+    if (!iequals(field.name, "Sec-WebSocket-Extensions")) continue;
+    if (!ExtensionScanner(field.value).parse(offers)) {
       return http_error(400, "RFC 6455 9.1: malformed Sec-WebSocket-Extensions");
     }
   }
@@ -204,8 +205,9 @@ Expected<std::vector<ExtensionOffer>> parse_extensions(const HttpHeaders& header
 
 Expected<std::vector<std::string>> parse_subprotocols(const HttpHeaders& headers) {
   std::vector<std::string> protocols;
-  for (std::string_view value : headers.all("Sec-WebSocket-Protocol")) {
-    for (std::string_view item : split_list(value)) {
+  for (const auto& field : headers.fields) {
+    if (!iequals(field.name, "Sec-WebSocket-Protocol")) continue;
+    for (std::string_view item : split_list(field.value)) {
       if (!is_token(item)) return http_error(400, "RFC 6455 4.1: subprotocol is not a token");
       protocols.emplace_back(item);
     }
@@ -227,11 +229,13 @@ RequestKind classify_request(const HttpRequest& request) {
   return RequestKind::websocket;
 }
 
-Expected<AcceptedRequest> validate_request(const HttpRequest& request, const ServerOptions& options) {
+Expected<AcceptedRequest> validate_request(const HttpRequest& request,
+                                           const ServerOptions& options) {
   const HttpHeaders& h = request.headers;
   // RFC 6455 4.2.1 items 1-6, in order.
   if (request.method != "GET") return http_error(400, "RFC 6455 4.1: the method must be GET");
-  if (request.version_minor < 1) return http_error(400, "RFC 6455 4.1: HTTP/1.1 or higher required");
+  if (request.version_minor < 1)
+    return http_error(400, "RFC 6455 4.1: HTTP/1.1 or higher required");
   const auto host = h.single("Host");
   if (h.count("Host") == 0) return http_error(400, "RFC 6455 4.1: missing Host");
   if (!host) return http_error(400, "RFC 9112 3.2: more than one Host");
@@ -322,7 +326,8 @@ ClientRequest build_request(const ClientOptions& options, const RandomSource& ra
   out += "Sec-WebSocket-Version: 13\r\n";
   auto joined = [](const std::vector<std::string>& items) {
     std::string s;
-    for (const auto& item : items) s += (s.empty() ? "" : ", ") + item;
+    for (const auto& item : items)
+      s += (s.empty() ? "" : ", ") + item;
     return s;
   };
   if (!options.subprotocols.empty()) {
@@ -331,7 +336,8 @@ ClientRequest build_request(const ClientOptions& options, const RandomSource& ra
   if (!options.extensions.empty()) {
     out += "Sec-WebSocket-Extensions: " + joined(options.extensions) + "\r\n";
   }
-  for (const auto& header : options.extra_headers) out += header.name + ": " + header.value + "\r\n";
+  for (const auto& header : options.extra_headers)
+    out += header.name + ": " + header.value + "\r\n";
   out += "\r\n";
   return req;
 }
@@ -349,11 +355,13 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
   }
   const auto accept = h.single("Sec-WebSocket-Accept");
   if (!accept) return protocol_error("RFC 6455 4.1: missing or repeated Sec-WebSocket-Accept");
-  if (*accept != compute_accept(key)) return protocol_error("RFC 6455 4.1: wrong Sec-WebSocket-Accept");
+  if (*accept != compute_accept(key))
+    return protocol_error("RFC 6455 4.1: wrong Sec-WebSocket-Accept");
 
   AcceptedResponse accepted;
   const size_t protocol_fields = h.count("Sec-WebSocket-Protocol");
-  if (protocol_fields > 1) return protocol_error("RFC 6455 4.1: more than one subprotocol selected");
+  if (protocol_fields > 1)
+    return protocol_error("RFC 6455 4.1: more than one subprotocol selected");
   if (protocol_fields == 1) {
     const std::string_view chosen = *h.single("Sec-WebSocket-Protocol");
     const auto& mine = offered.subprotocols;
@@ -365,11 +373,13 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
   auto extensions = parse_extensions(h);
   if (!extensions) return protocol_error("RFC 6455 9.1: malformed Sec-WebSocket-Extensions");
   HttpHeaders offers;
-  for (const auto& raw : offered.extensions) offers.fields.push_back({"Sec-WebSocket-Extensions", raw});
+  for (const auto& raw : offered.extensions)
+    offers.fields.push_back({"Sec-WebSocket-Extensions", raw});
   const auto offered_list = parse_extensions(offers);
   for (const auto& ext : extensions.value()) {
-    const bool was_offered = offered_list && std::any_of(offered_list->begin(), offered_list->end(),
-                                                         [&](const ExtensionOffer& o) { return o.name == ext.name; });
+    const bool was_offered =
+        offered_list && std::any_of(offered_list->begin(), offered_list->end(),
+                                    [&](const ExtensionOffer& o) { return o.name == ext.name; });
     if (!was_offered) {
       return protocol_error("RFC 6455 4.1: server selected an extension the client did not offer");
     }

@@ -1,7 +1,8 @@
 #include "wsprobe/http.hpp"
 
 #include <algorithm>
-#include <cctype>
+
+#include "ascii.hpp"
 
 namespace wsprobe::codec {
 namespace {
@@ -9,25 +10,29 @@ namespace {
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view end_of_head = "\r\n\r\n";
 
-// RFC 9110 5.6.2: tchar.
-bool is_tchar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (std::isalnum(u) != 0) return true;
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+using ascii::is_token;
 
-bool is_token(std::string_view s) { return !s.empty() && std::all_of(s.begin(), s.end(), is_tchar); }
+// find_first_of() calls memchr once per character; these run once per byte of the head.
+bool has_cr_or_lf(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; });
+}
+bool has_space_or_ctl(std::string_view s) {
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; });
+}
 
 std::string_view trim(std::string_view s) {
   const auto ows = [](char c) { return c == ' ' || c == '\t'; };
-  while (!s.empty() && ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && ows(s.back())) s.remove_suffix(1);
+  while (!s.empty() && ows(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && ows(s.back()))
+    s.remove_suffix(1);
   return s;
 }
 
 // RFC 9112 2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT; only 1.x is ours to parse.
 bool parse_version(std::string_view s, int& minor) {
-  if (s.size() != 8 || s.substr(0, 7) != "HTTP/1." || std::isdigit(static_cast<unsigned char>(s[7])) == 0) {
+  if (s.size() != 8 || s.substr(0, 7) != "HTTP/1." || !ascii::is(s[7], ascii::digit)) {
     return false;
   }
   minor = s[7] - '0';
@@ -38,8 +43,7 @@ bool parse_version(std::string_view s, int& minor) {
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return ascii::to_lower(x) == ascii::to_lower(y);
          });
 }
 
@@ -65,14 +69,18 @@ std::vector<std::string_view> HttpHeaders::all(std::string_view name) const {
 }
 
 size_t HttpHeaders::count(std::string_view name) const {
-  return static_cast<size_t>(std::count_if(fields.begin(), fields.end(),
-                                           [&](const HttpHeader& f) { return iequals(f.name, name); }));
+  return static_cast<size_t>(std::count_if(
+      fields.begin(), fields.end(), [&](const HttpHeader& f) { return iequals(f.name, name); }));
 }
 
 std::optional<std::string_view> HttpHeaders::single(std::string_view name) const {
-  auto values = all(name);
-  if (values.size() != 1) return std::nullopt;
-  return values.front();
+  std::optional<std::string_view> found;
+  for (const auto& f : fields) {
+    if (!iequals(f.name, name)) continue;
+    if (found) return std::nullopt;  // repeated
+    found = f.value;
+  }
+  return found;
 }
 
 size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
@@ -88,8 +96,9 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
   if (bare != std::string::npos && (pos == std::string::npos || bare < pos)) {
     // A head ended by bare LFs would otherwise wait for a CRLF CRLF that never comes.
     status_ = Status::error;
-    error_ = kind_ == HttpKind::request ? http_error(400, "RFC 9112 2.2: bare LF in the message head")
-                                        : protocol_error("RFC 9112 2.2: bare LF in the message head");
+    error_ = kind_ == HttpKind::request
+                 ? http_error(400, "RFC 9112 2.2: bare LF in the message head")
+                 : protocol_error("RFC 9112 2.2: bare LF in the message head");
     return take;
   }
   if (pos == std::string::npos) {
@@ -115,12 +124,13 @@ void HttpHeadParser::parse_head() {
   };
   std::string_view head(head_);
   head.remove_suffix(end_of_head.size() - crlf.size());  // keep one CRLF to end the last line
-  if (head.find('\0') != std::string_view::npos) return fail("RFC 9112 2.2: NUL in the message head");
+  if (head.find('\0') != std::string_view::npos)
+    return fail("RFC 9112 2.2: NUL in the message head");
 
   size_t eol = head.find(crlf);
   const std::string_view start_line = head.substr(0, eol);
   head.remove_prefix(eol + crlf.size());
-  if (start_line.find_first_of("\r\n") != std::string_view::npos) {
+  if (has_cr_or_lf(start_line)) {
     return fail("RFC 9112 2.2: bare CR or LF in the message head");
   }
 
@@ -132,16 +142,18 @@ void HttpHeadParser::parse_head() {
     request_.method = start_line.substr(0, sp1);
     request_.target = start_line.substr(sp1 + 1, sp2 - sp1 - 1);
     if (!is_token(request_.method) || request_.target.empty() ||
-        request_.target.find_first_of(" \t\r\n") != std::string::npos ||
+        has_space_or_ctl(request_.target) ||
         !parse_version(start_line.substr(sp2 + 1), request_.version_minor)) {
       return fail("RFC 9112 3: malformed request line");
     }
   } else {
-    if (sp1 == std::string_view::npos || !parse_version(start_line.substr(0, sp1), response_.version_minor)) {
+    if (sp1 == std::string_view::npos ||
+        !parse_version(start_line.substr(0, sp1), response_.version_minor)) {
       return fail("RFC 9112 4: malformed status line");
     }
-    const std::string_view code = start_line.substr(sp1 + 1, sp2 == std::string_view::npos ? sp2 : sp2 - sp1 - 1);
-    if (code.size() != 3 || !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    const std::string_view code =
+        start_line.substr(sp1 + 1, sp2 == std::string_view::npos ? sp2 : sp2 - sp1 - 1);
+    if (code.size() != 3 || !ascii::all_of(code, ascii::digit)) {
       return fail("RFC 9112 4: malformed status code");
     }
     response_.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
@@ -149,11 +161,12 @@ void HttpHeadParser::parse_head() {
   }
 
   HttpHeaders& headers = is_request ? request_.headers : response_.headers;
+  headers.fields.reserve(16);
   while (!head.empty()) {
     eol = head.find(crlf);
     const std::string_view line = head.substr(0, eol);
     head.remove_prefix(eol + crlf.size());
-    if (line.find_first_of("\r\n") != std::string_view::npos) {
+    if (has_cr_or_lf(line)) {
       return fail("RFC 9112 2.2: bare CR or LF in the message head");
     }
     if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {

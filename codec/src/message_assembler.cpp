@@ -15,13 +15,13 @@ Assembled failure(Error error) {
 Assembled MessageAssembler::feed(const FrameEvent& event) {
   switch (event.kind) {
     case FrameEvent::Kind::header:
-      return on_header(event.header);
+      return on_header(*event.header);
     case FrameEvent::Kind::payload:
       return on_payload(event.payload);
     case FrameEvent::Kind::end:
-      return on_end(event.header);
+      return on_end(*event.header);
     case FrameEvent::Kind::error:
-      return failure(event.error);
+      return failure(*event.error);
     case FrameEvent::Kind::need_more:
       break;
   }
@@ -37,7 +37,8 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
   const auto opcode = static_cast<Opcode>(h.opcode);
   if (opcode == Opcode::continuation) {
     if (!in_message_) {
-      return failure(protocol_error("RFC 6455 5.4: continuation frame with no message to continue"));
+      return failure(
+          protocol_error("RFC 6455 5.4: continuation frame with no message to continue"));
     }
   } else {
     if (in_message_) {
@@ -52,8 +53,8 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
   // Checked against what the header announces, so an oversized message fails before its
   // payload is read (RFC 6455 10.4).
   if (h.payload_length > options_.max_message_size - message_size_) {
-    return failure(Error{close_code::message_too_big, 0,
-                         "RFC 6455 10.4: message larger than the limit"});
+    return failure(
+        Error{close_code::message_too_big, 0, "RFC 6455 10.4: message larger than the limit"});
   }
   message_size_ += h.payload_length;
   return {};
@@ -67,8 +68,8 @@ Assembled MessageAssembler::on_payload(std::span<const uint8_t> bytes) {
   message_.insert(message_.end(), bytes.begin(), bytes.end());
   // RFC 6455 8.1: text is validated as it arrives, so invalid UTF-8 fails fast (Autobahn 6.4).
   if (message_opcode_ == Opcode::text && options_.validate_utf8 && !utf8_.feed(bytes)) {
-    return failure(Error{close_code::invalid_payload, 0,
-                         "RFC 6455 8.1: text message is not valid UTF-8"});
+    return failure(
+        Error{close_code::invalid_payload, 0, "RFC 6455 8.1: text message is not valid UTF-8"});
   }
   return {};
 }

@@ -13,13 +13,13 @@ namespace {
 enum State : uint8_t {
   accept,
   reject,
-  tail1,    // one continuation byte 80..BF to go
-  tail2,    // two to go
-  tail3,    // three to go
-  after_e0, // A0..BF, then one: no overlong 3-byte forms
-  after_ed, // 80..9F, then one: no surrogates U+D800..U+DFFF
-  after_f0, // 90..BF, then two: no overlong 4-byte forms
-  after_f4, // 80..8F, then two: nothing above U+10FFFF
+  tail1,     // one continuation byte 80..BF to go
+  tail2,     // two to go
+  tail3,     // three to go
+  after_e0,  // A0..BF, then one: no overlong 3-byte forms
+  after_ed,  // 80..9F, then one: no surrogates U+D800..U+DFFF
+  after_f0,  // 90..BF, then two: no overlong 4-byte forms
+  after_f4,  // 80..8F, then two: nothing above U+10FFFF
   state_count,
 };
 
@@ -36,18 +36,28 @@ constexpr uint8_t next_state(uint8_t s, uint8_t b) {
       if (in(0xF1, 0xF3)) return tail3;
       if (b == 0xF4) return after_f4;
       return reject;  // 80..BF stray continuation, C0 C1 overlong leads, F5..FF
-    case tail1: return in(0x80, 0xBF) ? accept : reject;
-    case tail2: return in(0x80, 0xBF) ? tail1 : reject;
-    case tail3: return in(0x80, 0xBF) ? tail2 : reject;
-    case after_e0: return in(0xA0, 0xBF) ? tail1 : reject;
-    case after_ed: return in(0x80, 0x9F) ? tail1 : reject;
-    case after_f0: return in(0x90, 0xBF) ? tail2 : reject;
-    case after_f4: return in(0x80, 0x8F) ? tail2 : reject;
-    default: return reject;
+    case tail1:
+      return in(0x80, 0xBF) ? accept : reject;
+    case tail2:
+      return in(0x80, 0xBF) ? tail1 : reject;
+    case tail3:
+      return in(0x80, 0xBF) ? tail2 : reject;
+    case after_e0:
+      return in(0xA0, 0xBF) ? tail1 : reject;
+    case after_ed:
+      return in(0x80, 0x9F) ? tail1 : reject;
+    case after_f0:
+      return in(0x90, 0xBF) ? tail2 : reject;
+    case after_f4:
+      return in(0x80, 0x8F) ? tail2 : reject;
+    default:
+      return reject;
   }
 }
 
-constexpr uint64_t shift_of(uint8_t s) { return uint64_t{s} * 6; }
+constexpr uint64_t shift_of(uint8_t s) {
+  return uint64_t{s} * 6;
+}
 
 constexpr std::array<uint64_t, 256> make_rows() {
   std::array<uint64_t, 256> rows{};
@@ -67,7 +77,9 @@ constexpr uint64_t reject_shift = shift_of(reject);
 constexpr size_t block = 16;
 
 // Only the low 6 bits of a state matter; x86 shifts ignore the rest, so the mask costs nothing.
-inline uint64_t step(uint64_t state, uint8_t byte) { return rows[byte] >> (state & 63); }
+inline uint64_t step(uint64_t state, uint8_t byte) {
+  return rows[byte] >> (state & 63);
+}
 
 inline bool is_ascii_block(const uint8_t* p) {
   uint64_t a = 0;
@@ -95,13 +107,15 @@ bool Utf8Validator::feed(std::span<const uint8_t> bytes) {
     const size_t start = i;
     const uint64_t start_state = st;
     const size_t end = (n - i < block) ? n : i + block;
-    for (; i < end; ++i) st = step(st, p[i]);
+    for (; i < end; ++i)
+      st = step(st, p[i]);
     st &= 63;
     if (st == reject_shift) {
       // Rescan the block to name the first impossible byte (reject is absorbing).
       st = start_state;
       size_t j = start;
-      while ((step(st, p[j]) & 63) != reject_shift) st = step(st, p[j++]);
+      while ((step(st, p[j]) & 63) != reject_shift)
+        st = step(st, p[j++]);
       failure_ = fed_ + j;
       state_ = reject_shift;
       fed_ += n;

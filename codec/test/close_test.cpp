@@ -50,14 +50,17 @@ TEST(Close, ClassifiesEveryCodeFrom0To65535) {
 }
 
 TEST(Close, AutobahnValidAndInvalidCodeListsGetTheirVerdicts) {
-  for (uint16_t c : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
+  for (uint16_t c :
+       {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 3000, 3999, 4000, 4999}) {
     EXPECT_TRUE(is_valid_close_code(c)) << c;  // Autobahn 7.7.x
   }
   for (uint16_t c : {0, 999, 1004, 1005, 1006, 1016, 1100, 2000, 2999}) {
     EXPECT_FALSE(is_valid_close_code(c)) << c;  // Autobahn 7.9.x
   }
-  for (uint16_t c : {1012, 1013, 1014}) EXPECT_TRUE(is_valid_close_code(c)) << c;  // IANA
-  for (uint16_t c : {1015, 5000, 65535}) EXPECT_FALSE(is_valid_close_code(c)) << c;
+  for (uint16_t c : {1012, 1013, 1014})
+    EXPECT_TRUE(is_valid_close_code(c)) << c;  // IANA
+  for (uint16_t c : {1015, 5000, 65535})
+    EXPECT_FALSE(is_valid_close_code(c)) << c;
 }
 
 TEST(Close, EmptyPayloadMeansNoStatus) {
@@ -82,7 +85,8 @@ TEST(Close, ParsesCodeAndUtf8Reason) {
 
 TEST(Close, RejectsInvalidUtf8ReasonWith1007) {
   // Autobahn 7.5.1.
-  const auto parsed = parse_close_payload(from_hex("03e8 cebae1bdb9cf83cebcceb5eda080656469746564"));
+  const auto parsed =
+      parse_close_payload(from_hex("03e8 cebae1bdb9cf83cebcceb5eda080656469746564"));
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().close_code, close_code::invalid_payload);
 }

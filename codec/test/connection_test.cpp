@@ -31,7 +31,7 @@ std::vector<uint8_t> frame(Role receiver, uint8_t b0, const std::vector<uint8_t>
 
 std::vector<uint8_t> close_payload(uint16_t code, std::string_view reason = {}) {
   std::vector<uint8_t> p{static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code)};
-  p.insert(p.end(), reason.begin(), reason.end());
+  if (!reason.empty()) p.insert(p.end(), reason.begin(), reason.end());
   return p;
 }
 
@@ -128,7 +128,8 @@ TEST_P(ConnectionBothRoles, FailsInvalidCloseCodesWith1002) {
     c.receive(frame(role, 0x88, close_payload(code)));
     const auto events = c.events();
     ASSERT_EQ(events.size(), 1u) << code;
-    EXPECT_EQ(std::get<FailureEvent>(events[0]).error.close_code, close_code::protocol_error) << code;
+    EXPECT_EQ(std::get<FailureEvent>(events[0]).error.close_code, close_code::protocol_error)
+        << code;
     EXPECT_EQ(c.sent_close_code(), close_code::protocol_error);
     EXPECT_TRUE(c.should_close_transport());
   }
@@ -234,7 +235,8 @@ TEST_P(ConnectionBothRoles, StillDeliversMessagesAfterSendingClose) {
 
 INSTANTIATE_TEST_SUITE_P(Roles, ConnectionBothRoles, ::testing::Values(Role::client, Role::server),
                          [](const ::testing::TestParamInfo<Role>& param_info) {
-                           return std::string(param_info.param == Role::client ? "Client" : "Server");
+                           return std::string(param_info.param == Role::client ? "Client"
+                                                                               : "Server");
                          });
 
 TEST(Connection, ClientMasksWithKeysFromItsRandomSource) {

@@ -99,7 +99,7 @@ TEST(FrameParser, HugeClaimedLengthAllocatesNothingAndWaitsForPayload) {
   std::span<uint8_t> in(bytes);
   auto ev = parser.next(in);
   ASSERT_EQ(ev.kind, FrameEvent::Kind::header);
-  EXPECT_EQ(ev.header.payload_length, UINT64_MAX >> 1);
+  EXPECT_EQ(ev.header->payload_length, UINT64_MAX >> 1);
   ev = parser.next(in);
   ASSERT_EQ(ev.kind, FrameEvent::Kind::payload);
   EXPECT_EQ(ev.payload.size(), 3u);

@@ -13,7 +13,7 @@ namespace {
 constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";
 
 // A valid request with the named header replaced (value given) or removed (value empty).
-HttpRequest request_with(std::vector<HttpHeader> changes = {}) {
+HttpRequest request_with(const std::vector<HttpHeader>& changes = {}) {
   HttpRequest r;
   r.method = "GET";
   r.target = "/chat";
@@ -24,7 +24,8 @@ HttpRequest request_with(std::vector<HttpHeader> changes = {}) {
                       {"Sec-WebSocket-Version", "13"}};
   for (const auto& change : changes) {
     auto& f = r.headers.fields;
-    f.erase(std::remove_if(f.begin(), f.end(), [&](const HttpHeader& h) { return iequals(h.name, change.name); }),
+    f.erase(std::remove_if(f.begin(), f.end(),
+                           [&](const HttpHeader& h) { return iequals(h.name, change.name); }),
             f.end());
     if (!change.value.empty()) f.push_back(change);
   }
@@ -48,7 +49,8 @@ TEST(Handshake, ComputesRfcAcceptValue) {
 
 TEST(Handshake, AcceptsRfcSampleRequestWithTheRfcResponse) {
   HttpHeadParser p(HttpKind::request);
-  p.feed({reinterpret_cast<const uint8_t*>(vectors::rfc_request.data()), vectors::rfc_request.size()});
+  p.feed(
+      {reinterpret_cast<const uint8_t*>(vectors::rfc_request.data()), vectors::rfc_request.size()});
   ServerOptions server;
   server.subprotocols = {"superchat", "chat"};
   auto accepted = validate_request(p.request(), server);
@@ -56,13 +58,20 @@ TEST(Handshake, AcceptsRfcSampleRequestWithTheRfcResponse) {
   EXPECT_EQ(accepted->offered_subprotocols, (std::vector<std::string>{"chat", "superchat"}));
   EXPECT_EQ(accepted->subprotocol, "superchat");  // the server's preference wins
   server.subprotocols = {"chat"};
-  EXPECT_EQ(build_accept_response(validate_request(p.request(), server).value()), vectors::rfc_response);
+  EXPECT_EQ(build_accept_response(validate_request(p.request(), server).value()),
+            vectors::rfc_response);
 }
 
-TEST(Handshake, AcceptsMinimalRequest) { EXPECT_EQ(status_of(request_with()), 101); }
+TEST(Handshake, AcceptsMinimalRequest) {
+  EXPECT_EQ(status_of(request_with()), 101);
+}
 
-TEST(Handshake, RejectsMissingHost) { EXPECT_EQ(status_of(request_with({{"Host", ""}})), 400); }
-TEST(Handshake, RejectsDuplicatedHost) { EXPECT_EQ(status_of(with_extra({"Host", "other.example"})), 400); }
+TEST(Handshake, RejectsMissingHost) {
+  EXPECT_EQ(status_of(request_with({{"Host", ""}})), 400);
+}
+TEST(Handshake, RejectsDuplicatedHost) {
+  EXPECT_EQ(status_of(with_extra({"Host", "other.example"})), 400);
+}
 TEST(Handshake, RejectsMalformedHost) {
   for (const char* host : {"exa mple.com", "host:", "host:80x", "[::1", "[zz]:80", "h/o"}) {
     EXPECT_EQ(status_of(request_with({{"Host", host}})), 400) << host;
@@ -72,7 +81,9 @@ TEST(Handshake, RejectsMalformedHost) {
   }
 }
 
-TEST(Handshake, RejectsMissingUpgrade) { EXPECT_EQ(status_of(request_with({{"Upgrade", ""}})), 400); }
+TEST(Handshake, RejectsMissingUpgrade) {
+  EXPECT_EQ(status_of(request_with({{"Upgrade", ""}})), 400);
+}
 TEST(Handshake, RejectsUpgradeToAnotherProtocol) {
   EXPECT_EQ(status_of(request_with({{"Upgrade", "h2c"}})), 400);
 }
@@ -80,7 +91,9 @@ TEST(Handshake, AcceptsUpgradeInAnyCase) {
   EXPECT_EQ(status_of(request_with({{"Upgrade", "WebSocket"}})), 101);
 }
 
-TEST(Handshake, RejectsMissingConnection) { EXPECT_EQ(status_of(request_with({{"Connection", ""}})), 400); }
+TEST(Handshake, RejectsMissingConnection) {
+  EXPECT_EQ(status_of(request_with({{"Connection", ""}})), 400);
+}
 TEST(Handshake, RejectsConnectionWithoutUpgradeToken) {
   EXPECT_EQ(status_of(request_with({{"Connection", "keep-alive"}})), 400);
 }
@@ -92,13 +105,16 @@ TEST(Handshake, AcceptsConnectionTokenLists) {
   EXPECT_EQ(status_of(split), 101);
 }
 
-TEST(Handshake, RejectsMissingKey) { EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", ""}})), 400); }
+TEST(Handshake, RejectsMissingKey) {
+  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", ""}})), 400);
+}
 TEST(Handshake, RejectsDuplicatedKey) {
   EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Key", "AQIDBAUGBwgJCgsMDQ4PEA=="})), 400);
 }
 TEST(Handshake, RejectsMalformedKey) {
-  for (const char* key : {"dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25j",
-                          "dGhlIHNhbXBsZSBub25jZ*==", "AQIDBAUGBwgJCgsMDQ4PEBE="}) {
+  for (const char* key :
+       {"dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25j",
+        "dGhlIHNhbXBsZSBub25jZ*==", "AQIDBAUGBwgJCgsMDQ4PEBE="}) {
     EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", key}})), 400) << key;
   }
 }
@@ -148,15 +164,18 @@ TEST(Handshake, ClassifiesPlainHttpRequests) {
 TEST(Handshake, ParsesExtensionOffers) {
   HttpHeaders h;
   h.fields = {{"Sec-WebSocket-Extensions",
-               "permessage-deflate; client_max_window_bits, permessage-deflate; server_max_window_bits=\"10\""},
+               "permessage-deflate; client_max_window_bits, permessage-deflate; "
+               "server_max_window_bits=\"10\""},
               {"Sec-WebSocket-Extensions", "x-foo"}};
   const auto offers = parse_extensions(h);
   ASSERT_TRUE(offers);
   ASSERT_EQ(offers->size(), 3u);
-  EXPECT_EQ((*offers)[0].params.at(0), (std::pair<std::string, std::string>{"client_max_window_bits", ""}));
+  EXPECT_EQ((*offers)[0].params.at(0),
+            (std::pair<std::string, std::string>{"client_max_window_bits", ""}));
   EXPECT_EQ((*offers)[1].params.at(0).second, "10");
   EXPECT_EQ((*offers)[2].name, "x-foo");
-  for (const char* bad : {"permessage-deflate;", "a; b=", "a b", "a; b=\"unterminated", "a; b=\"no token\""}) {
+  for (const char* bad :
+       {"permessage-deflate;", "a; b=", "a b", "a; b=\"unterminated", "a; b=\"no token\""}) {
     HttpHeaders x;
     x.fields = {{"Sec-WebSocket-Extensions", bad}};
     EXPECT_FALSE(parse_extensions(x)) << bad;
@@ -180,9 +199,11 @@ ClientOptions client_options() {
 HttpResponse response_for(std::string_view key, std::vector<HttpHeader> extra = {}) {
   HttpResponse r;
   r.status = 101;
-  r.headers.fields = {{"Upgrade", "websocket"}, {"Connection", "Upgrade"},
+  r.headers.fields = {{"Upgrade", "websocket"},
+                      {"Connection", "Upgrade"},
                       {"Sec-WebSocket-Accept", compute_accept(key)}};
-  for (auto& h : extra) r.headers.fields.push_back(std::move(h));
+  for (auto& h : extra)
+    r.headers.fields.push_back(std::move(h));
   return r;
 }
 
@@ -226,7 +247,8 @@ TEST(Handshake, ClientRejectsEachDefectOfTheResponse) {
            {"unoffered subprotocol", response_for(kKey, {{"Sec-WebSocket-Protocol", "superchat"}})},
            {"two subprotocols", response_for(kKey, {{"Sec-WebSocket-Protocol", "chat"},
                                                     {"Sec-WebSocket-Protocol", "chat"}})},
-           {"unoffered extension", response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}})},
+           {"unoffered extension",
+            response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}})},
        }) {
     const auto v = validate_response(response, kKey, o);
     ASSERT_FALSE(v) << name;
@@ -237,8 +259,8 @@ TEST(Handshake, ClientRejectsEachDefectOfTheResponse) {
 TEST(Handshake, ClientAcceptsOfferedExtension) {
   auto o = client_options();
   o.extensions = {"permessage-deflate; client_max_window_bits"};
-  const auto v = validate_response(response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}}),
-                                   kKey, o);
+  const auto v = validate_response(
+      response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}}), kKey, o);
   ASSERT_TRUE(v) << v.error().reason;
   EXPECT_EQ(v->extensions.at(0).name, "permessage-deflate");
 }

@@ -51,7 +51,8 @@ TEST(HttpHeadParser, GivesTheSameRequestWhateverTheSplit) {
     ASSERT_EQ(p.request().headers.fields.size(), whole.request().headers.fields.size());
   }
   HttpHeadParser p(HttpKind::request);
-  for (char c : text) p.feed(bytes(std::string_view(&c, 1)));
+  for (char c : text)
+    p.feed(bytes(std::string_view(&c, 1)));
   EXPECT_EQ(p.status(), HttpHeadParser::Status::complete);
 }
 
@@ -78,11 +79,13 @@ TEST(HttpHeadParser, RejectsHeadOverTheByteLimitWith431) {
 TEST(HttpHeadParser, RejectsMoreHeadersThanTheCountLimitWith431) {
   HttpLimits limits;
   limits.max_header_count = 3;
-  const auto p = parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits);
+  const auto p =
+      parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits);
   EXPECT_EQ(p.status(), HttpHeadParser::Status::error);
   EXPECT_EQ(p.error().http_status, 431);
-  EXPECT_EQ(parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).status(),
-            HttpHeadParser::Status::complete);
+  EXPECT_EQ(
+      parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).status(),
+      HttpHeadParser::Status::complete);
 }
 
 TEST(HttpHeadParser, RejectsMalformedHeads) {
@@ -115,7 +118,8 @@ TEST(HttpHeadParser, WaitsForTheEmptyLine) {
 }
 
 TEST(HttpHeaders, SplitsTokenListsAndDropsEmptyElements) {
-  EXPECT_EQ(split_list(" keep-alive ,Upgrade,, "), (std::vector<std::string_view>{"keep-alive", "Upgrade"}));
+  EXPECT_EQ(split_list(" keep-alive ,Upgrade,, "),
+            (std::vector<std::string_view>{"keep-alive", "Upgrade"}));
   EXPECT_TRUE(split_list("").empty());
 }
 

@@ -8,13 +8,15 @@ namespace wsprobe::codec {
 namespace {
 
 std::vector<uint8_t> naive(std::vector<uint8_t> data, MaskKey key, uint64_t offset) {
-  for (size_t i = 0; i < data.size(); ++i) data[i] ^= key[(offset + i) % 4];
+  for (size_t i = 0; i < data.size(); ++i)
+    data[i] ^= key[(offset + i) % 4];
   return data;
 }
 
 std::vector<uint8_t> bytes(size_t n) {
   std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 31 + 7);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = static_cast<uint8_t>(i * 31 + 7);
   return v;
 }
 
@@ -31,9 +33,11 @@ TEST(Mask, EqualsByteLoopForEverySizeOffsetAndAlignment) {
     for (uint64_t offset = 0; offset < 4; ++offset) {
       for (size_t misalign = 0; misalign < 3; ++misalign) {
         auto buf = bytes(n + misalign);
-        std::vector<uint8_t> expect = naive({buf.begin() + static_cast<long>(misalign), buf.end()}, key, offset);
+        std::vector<uint8_t> expect =
+            naive({buf.begin() + static_cast<long>(misalign), buf.end()}, key, offset);
         apply_mask(std::span(buf).subspan(misalign), key, offset);
-        ASSERT_EQ(std::vector<uint8_t>(buf.begin() + static_cast<long>(misalign), buf.end()), expect)
+        ASSERT_EQ(std::vector<uint8_t>(buf.begin() + static_cast<long>(misalign), buf.end()),
+                  expect)
             << "n=" << n << " offset=" << offset << " misalign=" << misalign;
       }
     }

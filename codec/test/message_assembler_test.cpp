@@ -24,8 +24,9 @@ Outcome assemble(const std::vector<uint8_t>& bytes, AssemblerOptions options = {
   MessageAssembler assembler(options);
   Outcome out;
   for (size_t at = 0; at < bytes.size() && !out.error; at += chunk) {
-    std::vector<uint8_t> piece(bytes.begin() + static_cast<long>(at),
-                               bytes.begin() + static_cast<long>(std::min(bytes.size(), at + chunk)));
+    std::vector<uint8_t> piece(
+        bytes.begin() + static_cast<long>(at),
+        bytes.begin() + static_cast<long>(std::min(bytes.size(), at + chunk)));
     std::span<uint8_t> in(piece);
     for (;;) {
       const FrameEvent ev = parser.next(in);
@@ -35,7 +36,8 @@ Outcome assemble(const std::vector<uint8_t>& bytes, AssemblerOptions options = {
         out.error = a.error;
         break;
       }
-      if (ev.kind == FrameEvent::Kind::payload) out.payload_bytes_seen_before_error += ev.payload.size();
+      if (ev.kind == FrameEvent::Kind::payload)
+        out.payload_bytes_seen_before_error += ev.payload.size();
       if (a.kind != Assembled::Kind::none) out.results.push_back(std::move(a));
     }
     if (chunk == SIZE_MAX) break;
@@ -98,7 +100,8 @@ TEST(MessageAssembler, AcceptsMessageOfExactlyTheLimit) {
 
 TEST(MessageAssembler, SixteenMebibyteLimitAllowsExactlyThatMuch) {
   // The header announcing one byte over 16 MiB fails; nothing of it is read or allocated.
-  EXPECT_EQ(assemble(from_hex("82 7f 0000000001000001")).error->close_code, close_code::message_too_big);
+  EXPECT_EQ(assemble(from_hex("82 7f 0000000001000001")).error->close_code,
+            close_code::message_too_big);
   const auto out = assemble(from_hex("82 7f 0000000001000000"));
   EXPECT_FALSE(out.error);
 }

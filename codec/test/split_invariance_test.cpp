@@ -22,8 +22,10 @@ struct SplitVector {
 
 std::vector<SplitVector> split_vectors() {
   std::vector<SplitVector> out;
-  for (const auto& v : vectors::rfc_frame_vectors()) out.push_back({v.name, v.receiver, v.bytes});
-  const auto masked = [](uint8_t b0, std::vector<uint8_t> payload, LengthForm form = LengthForm::minimal) {
+  for (const auto& v : vectors::rfc_frame_vectors())
+    out.push_back({v.name, v.receiver, v.bytes});
+  const auto masked = [](uint8_t b0, std::vector<uint8_t> payload,
+                         LengthForm form = LengthForm::minimal) {
     FrameHeader h;
     h.fin = (b0 & 0x80) != 0;
     h.rsv = (b0 >> 4) & 7;
@@ -33,19 +35,25 @@ std::vector<SplitVector> split_vectors() {
     return encode_frame(h, payload, form);
   };
   out.push_back({"masked 16-bit length binary", Role::server, masked(0x82, vectors::pattern(300))});
-  out.push_back({"masked 64-bit length binary", Role::server, masked(0x82, vectors::pattern(70000))});
+  out.push_back(
+      {"masked 64-bit length binary", Role::server, masked(0x82, vectors::pattern(70000))});
   out.push_back({"masked empty close", Role::server, masked(0x88, {})});
-  out.push_back({"masked close 1000 with reason", Role::server, masked(0x88, from_hex("03e8 6279 65"))});
+  out.push_back(
+      {"masked close 1000 with reason", Role::server, masked(0x88, from_hex("03e8 6279 65"))});
   out.push_back({"reserved opcode 3", Role::client, from_hex("83 00")});
   out.push_back({"reserved control opcode B", Role::client, from_hex("8b 01 00")});
   out.push_back({"RSV2 without extension", Role::client, from_hex("a1 01 41")});
   out.push_back({"unmasked frame to a server", Role::server, from_hex("81 02 4142")});
   out.push_back({"masked frame to a client", Role::client, masked(0x81, from_hex("4142"))});
-  out.push_back({"non-minimal 16-bit length", Role::server, masked(0x82, {1, 2}, LengthForm::extended16)});
-  out.push_back({"non-minimal 64-bit length", Role::server, masked(0x82, {1, 2}, LengthForm::extended64)});
-  out.push_back({"64-bit length with top bit set", Role::client, from_hex("82 7f 80 00 00 00 00 00 00 01 00")});
+  out.push_back(
+      {"non-minimal 16-bit length", Role::server, masked(0x82, {1, 2}, LengthForm::extended16)});
+  out.push_back(
+      {"non-minimal 64-bit length", Role::server, masked(0x82, {1, 2}, LengthForm::extended64)});
+  out.push_back({"64-bit length with top bit set", Role::client,
+                 from_hex("82 7f 80 00 00 00 00 00 00 01 00")});
   out.push_back({"fragmented ping", Role::client, from_hex("09 01 41")});
-  out.push_back({"ping of 126 bytes", Role::client, vectors::concat(from_hex("89 7e 00 7e"), vectors::pattern(126))});
+  out.push_back({"ping of 126 bytes", Role::client,
+                 vectors::concat(from_hex("89 7e 00 7e"), vectors::pattern(126))});
   return out;
 }
 
@@ -107,9 +115,12 @@ std::string describe(const Event& e) {
   if (const auto* m = std::get_if<MessageEvent>(&e)) {
     return (m->opcode == Opcode::text ? "text:" : "binary:") + std::string(m->text());
   }
-  if (const auto* p = std::get_if<PingEvent>(&e)) return "ping:" + std::to_string(p->payload.size());
-  if (const auto* p = std::get_if<PongEvent>(&e)) return "pong:" + std::to_string(p->payload.size());
-  if (const auto* c = std::get_if<CloseEvent>(&e)) return "close:" + std::to_string(c->code) + c->reason;
+  if (const auto* p = std::get_if<PingEvent>(&e))
+    return "ping:" + std::to_string(p->payload.size());
+  if (const auto* p = std::get_if<PongEvent>(&e))
+    return "pong:" + std::to_string(p->payload.size());
+  if (const auto* c = std::get_if<CloseEvent>(&e))
+    return "close:" + std::to_string(c->code) + c->reason;
   return "failure:" + std::to_string(std::get<FailureEvent>(e).error.close_code);
 }
 
@@ -124,7 +135,8 @@ Transcript run(const std::vector<uint8_t>& bytes, const std::vector<size_t>& cut
     const size_t to = k < cuts.size() ? cuts[k] : bytes.size();
     c.receive(std::span(bytes).subspan(from, to - from));
     from = to;
-    for (const auto& e : c.events()) t.events.push_back(describe(e));
+    for (const auto& e : c.events())
+      t.events.push_back(describe(e));
     const auto out = c.bytes_to_send();
     t.sent.insert(t.sent.end(), out.begin(), out.end());
   }
@@ -140,13 +152,15 @@ TEST(SplitInvariance, ConnectionConversationIsTheSameInEverySplit) {
       "81 06 41 ed a0 80 42 43"
       "81 01 41");
   const Transcript whole = run(conversation, {});
-  ASSERT_EQ(whole.events, (std::vector<std::string>{"ping:2", "text:\xce\xba\xe1\xbd\xb9\xcf\x83", "binary:\x01\x02\x03",
-                                                    "failure:1007"}));
-  EXPECT_EQ(run(conversation, [&] {
-              std::vector<size_t> cuts;
-              for (size_t i = 1; i < conversation.size(); ++i) cuts.push_back(i);
-              return cuts;
-            }()),
+  ASSERT_EQ(whole.events, (std::vector<std::string>{"ping:2", "text:\xce\xba\xe1\xbd\xb9\xcf\x83",
+                                                    "binary:\x01\x02\x03", "failure:1007"}));
+  EXPECT_EQ(run(conversation,
+                [&] {
+                  std::vector<size_t> cuts;
+                  for (size_t i = 1; i < conversation.size(); ++i)
+                    cuts.push_back(i);
+                  return cuts;
+                }()),
             whole);
   for (size_t a = 1; a < conversation.size(); ++a) {
     for (size_t b = a + 1; b < conversation.size(); b += 3) {

@@ -118,13 +118,16 @@ TEST(Utf8, AgreesWithReferenceOnEveryOneTwoAndThreeByteInput) {
 
 TEST(Utf8, LongMixedTextInEveryChunkSizeUpTo40) {
   std::string text;
-  for (int i = 0; i < 50; ++i) text += "ascii run of sixteen+ bytes κόσμε 𝄞 中文 ";
+  for (int i = 0; i < 50; ++i)
+    text += "ascii run of sixteen+ bytes κόσμε 𝄞 中文 ";
   std::vector<uint8_t> bytes(text.begin(), text.end());
-  for (size_t chunk = 1; chunk <= 40; ++chunk) EXPECT_EQ(validator_fail_offset(bytes, chunk), -1);
+  for (size_t chunk = 1; chunk <= 40; ++chunk)
+    EXPECT_EQ(validator_fail_offset(bytes, chunk), -1);
   bytes[bytes.size() / 2 + 20] = 0xFF;  // inside or after an ASCII block
   const int64_t expect = reference_fail_offset(bytes);
   ASSERT_GE(expect, 0);
-  for (size_t chunk = 1; chunk <= 40; ++chunk) EXPECT_EQ(validator_fail_offset(bytes, chunk), expect);
+  for (size_t chunk = 1; chunk <= 40; ++chunk)
+    EXPECT_EQ(validator_fail_offset(bytes, chunk), expect);
 }
 
 TEST(Utf8, WholeBufferHelperMatchesValidator) {

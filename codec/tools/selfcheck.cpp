@@ -37,8 +37,8 @@ int main() {
   report(codec::compute_accept(vectors::rfc_key) == vectors::rfc_accept,
          "RFC 6455 1.3 Sec-WebSocket-Accept of the sample key");
   codec::HttpHeadParser request(codec::HttpKind::request);
-  request.feed({reinterpret_cast<const uint8_t*>(vectors::rfc_request.data()),
-                vectors::rfc_request.size()});
+  request.feed(
+      {reinterpret_cast<const uint8_t*>(vectors::rfc_request.data()), vectors::rfc_request.size()});
   codec::ServerOptions server;
   server.subprotocols = {"chat"};
   const auto accepted = request.status() == codec::HttpHeadParser::Status::complete

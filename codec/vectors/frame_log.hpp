@@ -18,9 +18,9 @@ struct ParsedFrame {
 };
 
 struct FrameLog {
-  std::vector<ParsedFrame> frames;   // complete frames, in order
-  std::optional<codec::Error> error; // the failure, if any
-  bool mid_frame = false;            // input ended inside a frame
+  std::vector<ParsedFrame> frames;    // complete frames, in order
+  std::optional<codec::Error> error;  // the failure, if any
+  bool mid_frame = false;             // input ended inside a frame
   friend bool operator==(const FrameLog&, const FrameLog&) = default;
 };
 
@@ -43,10 +43,10 @@ inline FrameLog parse_pieces(codec::FrameParserOptions options, std::span<const 
       using Kind = codec::FrameEvent::Kind;
       if (ev.kind == Kind::need_more) break;
       if (ev.kind == Kind::error) {
-        log.error = ev.error;
+        log.error = *ev.error;
         break;
       }
-      if (ev.kind == Kind::header) current = ParsedFrame{ev.header, {}};
+      if (ev.kind == Kind::header) current = ParsedFrame{*ev.header, {}};
       if (ev.kind == Kind::payload) {
         current->payload.insert(current->payload.end(), ev.payload.begin(), ev.payload.end());
       }
@@ -65,7 +65,8 @@ inline FrameLog parse_pieces(codec::FrameParserOptions options, std::span<const 
 inline FrameLog parse_chunked(codec::FrameParserOptions options, std::span<const uint8_t> bytes,
                               size_t chunk) {
   std::vector<size_t> cuts;
-  for (size_t at = chunk; at < bytes.size(); at += chunk) cuts.push_back(at);
+  for (size_t at = chunk; at < bytes.size(); at += chunk)
+    cuts.push_back(at);
   return parse_pieces(options, bytes, cuts);
 }
 

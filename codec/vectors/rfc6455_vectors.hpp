@@ -41,7 +41,8 @@ struct FrameVector {
 
 inline std::vector<uint8_t> pattern(size_t n) {
   std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(i * 7 + 3);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = static_cast<uint8_t>(i * 7 + 3);
   return v;
 }
 
@@ -55,23 +56,46 @@ inline std::vector<FrameVector> rfc_frame_vectors() {
   const auto hello = from_hex("48656c6c6f");
   const codec::MaskKey key{0x37, 0xfa, 0x21, 0x3d};
   return {
-      {"single-frame unmasked text", Role::client, from_hex("81 05 48656c6c6f"),
-       {true, 0, 0x1, false, {}, 5}, hello},
-      {"single-frame masked text", Role::server, from_hex("81 85 37fa213d 7f9f4d5158"),
-       {true, 0, 0x1, true, key, 5}, hello},
-      {"first fragment of unmasked text", Role::client, from_hex("01 03 48656c"),
-       {false, 0, 0x1, false, {}, 3}, from_hex("48656c")},
-      {"last fragment of unmasked text", Role::client, from_hex("80 02 6c6f"),
-       {true, 0, 0x0, false, {}, 2}, from_hex("6c6f")},
-      {"unmasked ping", Role::client, from_hex("89 05 48656c6c6f"),
-       {true, 0, 0x9, false, {}, 5}, hello},
-      {"masked pong", Role::server, from_hex("8a 85 37fa213d 7f9f4d5158"),
-       {true, 0, 0xA, true, key, 5}, hello},
-      {"256-byte unmasked binary", Role::client, concat(from_hex("82 7e 0100"), pattern(256)),
-       {true, 0, 0x2, false, {}, 256}, pattern(256)},
-      {"65536-byte unmasked binary", Role::client,
+      {"single-frame unmasked text",
+       Role::client,
+       from_hex("81 05 48656c6c6f"),
+       {true, 0, 0x1, false, {}, 5},
+       hello},
+      {"single-frame masked text",
+       Role::server,
+       from_hex("81 85 37fa213d 7f9f4d5158"),
+       {true, 0, 0x1, true, key, 5},
+       hello},
+      {"first fragment of unmasked text",
+       Role::client,
+       from_hex("01 03 48656c"),
+       {false, 0, 0x1, false, {}, 3},
+       from_hex("48656c")},
+      {"last fragment of unmasked text",
+       Role::client,
+       from_hex("80 02 6c6f"),
+       {true, 0, 0x0, false, {}, 2},
+       from_hex("6c6f")},
+      {"unmasked ping",
+       Role::client,
+       from_hex("89 05 48656c6c6f"),
+       {true, 0, 0x9, false, {}, 5},
+       hello},
+      {"masked pong",
+       Role::server,
+       from_hex("8a 85 37fa213d 7f9f4d5158"),
+       {true, 0, 0xA, true, key, 5},
+       hello},
+      {"256-byte unmasked binary",
+       Role::client,
+       concat(from_hex("82 7e 0100"), pattern(256)),
+       {true, 0, 0x2, false, {}, 256},
+       pattern(256)},
+      {"65536-byte unmasked binary",
+       Role::client,
        concat(from_hex("82 7f 0000000000010000"), pattern(65536)),
-       {true, 0, 0x2, false, {}, 65536}, pattern(65536)},
+       {true, 0, 0x2, false, {}, 65536},
+       pattern(65536)},
   };
 }
 
@@ -152,8 +176,14 @@ inline const std::vector<Utf8Vector>& autobahn_utf8_vectors() {
       {"6.12.5", "80bf80bf", 0},
       {"6.12.6", "80bf80bf80", 0},
       {"6.12.7", "80bf80bf80bf", 0},
-      {"6.12.8", "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbe", 0},
-      {"6.13.1", "c020c120c220c320c420c520c620c720c820c920ca20cb20cc20cd20ce20cf20d020d120d220d320d420d520d620d720d820d920da20db20dc20dd20de20", 0},
+      {"6.12.8",
+       "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9fa0a1a2a3a4a5a6a7a8a9aaabaca"
+       "daeafb0b1b2b3b4b5b6b7b8b9babbbcbdbe",
+       0},
+      {"6.13.1",
+       "c020c120c220c320c420c520c620c720c820c920ca20cb20cc20cd20ce20cf20d020d120d220d320d420d520d62"
+       "0d720d820d920da20db20dc20dd20de20",
+       0},
       {"6.13.2", "e020e120e220e320e420e520e620e720e820e920ea20eb20ec20ed20ee20", 1},
       {"6.13.3", "f020f120f220f320f420f520f620", 1},
       {"6.13.4", "f820f920fa20", 0},

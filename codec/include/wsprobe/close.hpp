@@ -13,13 +13,13 @@
 namespace wsprobe::codec {
 
 enum class CloseCodeClass : uint8_t {
-  defined,       // 1000-1003, 1007-1011: RFC 6455 7.4.1
-  iana,          // 1012-1014: registered with IANA after the RFC
-  local_only,    // 1005, 1006, 1015: MUST NOT be sent (7.4.1)
-  reserved,      // 1004, 1016-2999: reserved for future RFCs (7.4.2)
-  registered,    // 3000-3999: libraries and frameworks (7.4.2)
-  private_use,   // 4000-4999: private use (7.4.2)
-  invalid,       // 0-999, 5000-65535: not defined (7.4.2)
+  defined,      // 1000-1003, 1007-1011: RFC 6455 7.4.1
+  iana,         // 1012-1014: registered with IANA after the RFC
+  local_only,   // 1005, 1006, 1015: MUST NOT be sent (7.4.1)
+  reserved,     // 1004, 1016-2999: reserved for future RFCs (7.4.2)
+  registered,   // 3000-3999: libraries and frameworks (7.4.2)
+  private_use,  // 4000-4999: private use (7.4.2)
+  invalid,      // 0-999, 5000-65535: not defined (7.4.2)
 };
 
 CloseCodeClass classify_close_code(uint16_t code);

@@ -30,7 +30,9 @@ inline constexpr uint8_t rsv2 = 0x2;
 inline constexpr uint8_t rsv3 = 0x1;
 }  // namespace rsv
 
-constexpr bool is_control(uint8_t opcode) { return (opcode & 0x8) != 0; }  // RFC 6455 5.5
+constexpr bool is_control(uint8_t opcode) {
+  return (opcode & 0x8) != 0;
+}  // RFC 6455 5.5
 // RFC 6455 5.2: 0x3-0x7 are reserved data opcodes, 0xB-0xF reserved control opcodes.
 constexpr bool is_reserved_opcode(uint8_t opcode) {
   return (opcode >= 0x3 && opcode <= 0x7) || opcode >= 0xB;

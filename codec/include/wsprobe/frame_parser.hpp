@@ -19,18 +19,19 @@ namespace wsprobe::codec {
 enum class Role : uint8_t { client, server };
 
 struct FrameParserOptions {
-  Role role = Role::server;   // a server requires masked frames, a client unmasked (RFC 6455 5.1)
-  uint8_t allowed_rsv = 0;    // RSV bits a negotiated extension defines (RFC 6455 5.2)
+  Role role = Role::server;  // a server requires masked frames, a client unmasked (RFC 6455 5.1)
+  uint8_t allowed_rsv = 0;   // RSV bits a negotiated extension defines (RFC 6455 5.2)
   uint64_t max_frame_size = UINT64_MAX >> 1;  // larger frames fail with 1009
 };
 
+// Small and trivially copyable: the header and error live in the parser, and the pointers stay
+// valid until the next frame's header (the error for good).
 struct FrameEvent {
   enum class Kind : uint8_t { need_more, header, payload, end, error };
   Kind kind = Kind::need_more;
-  FrameHeader header;            // header: the decoded header; payload/end: the current frame's
-  std::span<uint8_t> payload;    // payload: unmasked bytes, pointing into the caller's input
-  uint64_t payload_offset = 0;   // payload: offset of payload[0] within the frame's payload
-  Error error;                   // error
+  const FrameHeader* header = nullptr;  // header, payload, end: the current frame's header
+  std::span<uint8_t> payload;           // payload: unmasked bytes, pointing into the input
+  const Error* error = nullptr;         // error
 };
 
 class FrameParser {
@@ -55,6 +56,9 @@ class FrameParser {
 
   FrameEvent start_frame(const DecodedHeader& decoded);
   FrameEvent fail(Error error);
+  FrameEvent event(FrameEvent::Kind kind, std::span<uint8_t> payload = {}) const {
+    return FrameEvent{kind, &header_, payload, kind == FrameEvent::Kind::error ? &error_ : nullptr};
+  }
 
   FrameParserOptions options_;
   Phase phase_ = Phase::header;

@@ -43,10 +43,10 @@ class MessageAssembler {
   Assembled on_end(const FrameHeader& header);
 
   AssemblerOptions options_;
-  bool in_message_ = false;      // a fragmented message is open (RFC 6455 5.4)
-  bool current_control_ = false; // the frame being read is a control frame
+  bool in_message_ = false;       // a fragmented message is open (RFC 6455 5.4)
+  bool current_control_ = false;  // the frame being read is a control frame
   Opcode message_opcode_ = Opcode::continuation;
-  uint64_t message_size_ = 0;    // bytes announced so far, by headers
+  uint64_t message_size_ = 0;  // bytes announced so far, by headers
   std::vector<uint8_t> message_;
   std::vector<uint8_t> control_;
   Utf8Validator utf8_;

@@ -1,6 +1,7 @@
 #pragma once
-// Randomness for masking keys and handshake nonces (RFC 6455 5.3, 10.3: keys must be unpredictable).
-// Injectable so that tests are deterministic; the default draws from OpenSSL's RAND_bytes.
+// Randomness for masking keys and handshake nonces (RFC 6455 5.3, 10.3: keys must be
+// unpredictable). Injectable so that tests are deterministic; the default draws from OpenSSL's
+// RAND_bytes.
 
 #include <cstdint>
 #include <functional>
