@@ -42,8 +42,14 @@ Connection::Connection(ConnectionOptions options)
   if (!options_.random) options_.random = openssl_random();
 }
 
+State Connection::state() const {
+  if (eof_ || failed_ || (close_sent_ && close_received_)) return State::closed;
+  if (close_sent_ || close_received_ || queued_close_) return State::closing;
+  return State::open;
+}
+
 void Connection::receive(std::span<const uint8_t> data) {
-  if (discarding_ || state_ == State::closed) return;  // RFC 6455 7.1.7: stop processing data
+  if (discarding_) return;  // RFC 6455 7.1.7: stop processing data
   scratch_.assign(data.begin(), data.end());
   std::span<uint8_t> input(scratch_);
   for (;;) {
@@ -60,12 +66,15 @@ void Connection::receive(std::span<const uint8_t> data) {
 }
 
 void Connection::receive_eof() {
-  if (state_ == State::closed) return;
+  if (eof_) return;
+  eof_ = true;
   // RFC 6455 7.1.5: the transport closed without a close frame: "The WebSocket Connection is
-  // Closed" with code 1006.
-  if (!close_received_) events_.emplace_back(CloseEvent{close_code::abnormal, {}, false});
+  // Closed" with code 1006. After a failure or a close frame there is nothing more to report.
+  if (!close_received_ && !failed_) {
+    events_.emplace_back(CloseEvent{close_code::abnormal, {}, false});
+  }
   discarding_ = true;
-  state_ = State::closed;
+  queued_close_.reset();  // nobody is left to read it
 }
 
 std::vector<Event> Connection::events() {
@@ -73,25 +82,39 @@ std::vector<Event> Connection::events() {
 }
 
 std::vector<uint8_t> Connection::bytes_to_send() {
+  if (queued_close_) {
+    const QueuedClose close = *queued_close_;
+    queued_close_.reset();
+    (void)send_close(close.code, close.reason);
+  }
   return std::exchange(out_, {});
 }
 
 bool Connection::should_close_transport() const {
+  if (queued_close_) return false;  // bytes_to_send() first
   if (failed_) return true;
   // RFC 6455 7.1.1: the server closes TCP first, once close frames went both ways.
   return options_.role == Role::server && close_sent_ && close_received_;
 }
 
+void Connection::queue_close(uint16_t code, std::string_view reason) {
+  if (close_sent_ || queued_close_) return;
+  queued_close_ = QueuedClose{code, reason};
+  sent_close_code_ = code;
+}
+
 void Connection::handle(Assembled&& a) {
   if (a.kind == Assembled::Kind::message) {
-    events_.emplace_back(MessageEvent{a.opcode, std::move(a.payload)});
+    events_.emplace_back(MessageEvent{a.opcode, std::move(a.payload), a.rsv});
     return;
   }
   switch (a.opcode) {
     case Opcode::ping:
       // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
       // response", unless it already sent a close frame (nothing may follow it).
-      if (options_.auto_pong && !close_sent_) (void)send_pong(a.payload);
+      if (options_.auto_pong && !close_sent_ && out_.size() < options_.max_output_backlog) {
+        (void)send_pong(a.payload);
+      }
       events_.emplace_back(PingEvent{std::move(a.payload)});
       break;
     case Opcode::pong:
@@ -114,23 +137,17 @@ void Connection::handle_close(std::span<const uint8_t> payload) {
   close_received_ = true;
   discarding_ = true;  // RFC 6455 1.4: no data after the close frame
   events_.emplace_back(CloseEvent{parsed->code, std::move(parsed->reason), true});
-  if (!close_sent_) {
-    // RFC 6455 5.5.1: answer with a close frame, echoing the status code received.
-    (void)send_close(parsed->code);
-  }
-  update_state();
+  // RFC 6455 5.5.1: answer with a close frame, echoing the status code received.
+  queue_close(parsed->code, {});
 }
 
 void Connection::fail(const Error& error) {
-  if (failed_ || state_ == State::closed) return;
+  if (failed_ || eof_ || (close_sent_ && close_received_)) return;
   failed_ = true;
   discarding_ = true;
   events_.emplace_back(FailureEvent{error});
   // RFC 6455 7.1.7: "Fail the WebSocket Connection": send a close frame first, if none was.
-  if (!close_sent_ && is_valid_close_code(error.close_code)) {
-    (void)send_close(error.close_code, close_reason_for(error));
-  }
-  state_ = State::closed;
+  if (is_valid_close_code(error.close_code)) queue_close(error.close_code, close_reason_for(error));
 }
 
 std::optional<Error> Connection::send_text(std::string_view text) {
@@ -155,15 +172,15 @@ std::optional<Error> Connection::send_pong(std::span<const uint8_t> payload) {
 std::optional<Error> Connection::send_close(uint16_t code, std::string_view reason) {
   auto payload = build_close_payload(code, reason);
   if (!payload) return payload.error();
+  if (queued_close_) return protocol_error("RFC 6455 5.5.1: a close frame is already queued");
   if (auto err = send_frame(Opcode::close, payload.value())) return err;
   close_sent_ = true;
   sent_close_code_ = code;
-  update_state();
   return std::nullopt;
 }
 
 std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload) {
-  if (close_sent_ || state_ == State::closed) {
+  if (close_sent_ || eof_) {
     return protocol_error("RFC 6455 5.5.1: nothing may be sent after a close frame");
   }
   if (is_control(static_cast<uint8_t>(opcode)) && payload.size() > max_control_payload) {
@@ -183,14 +200,6 @@ std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8
   if (!payload.empty()) std::memcpy(out_.data() + start + hsize, payload.data(), payload.size());
   if (h.masked) apply_mask(std::span(out_).subspan(start + hsize), h.mask);
   return std::nullopt;
-}
-
-void Connection::update_state() {
-  if (close_sent_ && close_received_) {
-    state_ = State::closed;
-  } else if (close_sent_ || close_received_) {
-    state_ = State::closing;
-  }
 }
 
 }  // namespace wsprobe::codec

@@ -9,7 +9,11 @@ std::optional<Error> check_header(const FrameHeader& h, const FrameParserOptions
   if (is_reserved_opcode(h.opcode)) {
     return protocol_error("RFC 6455 5.2: reserved opcode");
   }
-  if ((h.rsv & ~options.allowed_rsv) != 0) {
+  // RFC 6455 5.2: RSV bits only as a negotiated extension defines them. The one we know,
+  // permessage-deflate, defines RSV1 on the first frame of a data message only (RFC 7692 6.1).
+  const bool first_data_frame = !is_control(h.opcode) && h.opcode != 0;
+  const uint8_t allowed = first_data_frame ? options.allowed_rsv : 0;
+  if ((h.rsv & ~allowed) != 0) {
     return protocol_error("RFC 6455 5.2: RSV bit set without an extension that defines it");
   }
   if (is_control(h.opcode)) {
@@ -24,7 +28,8 @@ std::optional<Error> check_header(const FrameHeader& h, const FrameParserOptions
   if (options.role == Role::client && h.masked) {
     return protocol_error("RFC 6455 5.1: server frame masked");
   }
-  if (h.payload_length > options.max_frame_size) {
+  // Control frames are bounded at 125 bytes already; the limit is for data.
+  if (!is_control(h.opcode) && h.payload_length > options.max_frame_size) {
     return Error{close_code::message_too_big, 0, "RFC 6455 7.4.1: frame larger than the limit"};
   }
   return std::nullopt;

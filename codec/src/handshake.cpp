@@ -187,9 +187,11 @@ std::string generate_key(const RandomSource& random) {
 }
 
 bool is_valid_key(std::string_view key) {
-  // 16 bytes are 22 base64 characters and "==" of padding.
+  // 16 bytes are 22 base64 characters and "==" of padding; the 22nd character carries 2 bits of
+  // data and 4 zero bits, so only A, Q, g and w are canonical (RFC 4648 3.5).
   if (key.size() != 24 || key.substr(22) != "==") return false;
-  return ascii::all_of(key.substr(0, 22), ascii::base64);
+  return ascii::all_of(key.substr(0, 22), ascii::base64) &&
+         std::string_view("AQgw").find(key[21]) != std::string_view::npos;
 }
 
 Expected<std::vector<ExtensionOffer>> parse_extensions(const HttpHeaders& headers) {
@@ -258,7 +260,8 @@ Expected<AcceptedRequest> validate_request(const HttpRequest& request,
   if (h.count("Sec-WebSocket-Version") == 0) {
     return http_error(400, "RFC 6455 4.2.1: missing Sec-WebSocket-Version");
   }
-  if (!version || *version != websocket_version) {
+  if (!version) return http_error(400, "RFC 6455 11.3.5: more than one Sec-WebSocket-Version");
+  if (*version != websocket_version) {
     return http_error(426, "RFC 6455 4.4: unsupported Sec-WebSocket-Version (13 only)");
   }
   auto protocols = parse_subprotocols(h);
@@ -347,8 +350,11 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
   const HttpHeaders& h = response.headers;
   // RFC 6455 4.1, the client's checks on the server's handshake, in order.
   if (response.status != 101) return protocol_error("RFC 6455 4.1: status is not 101");
-  if (!contains_token(h, "Upgrade", "websocket")) {
-    return protocol_error("RFC 6455 4.1: Upgrade is not websocket");
+  if (response.version_minor < 1)
+    return protocol_error("RFC 6455 4.1: HTTP/1.1 or higher required");
+  const auto upgrade = h.single("Upgrade");
+  if (!upgrade || !iequals(*upgrade, "websocket")) {
+    return protocol_error("RFC 6455 4.1: Upgrade is not exactly websocket");
   }
   if (!contains_token(h, "Connection", "Upgrade")) {
     return protocol_error("RFC 6455 4.1: Connection does not include Upgrade");
@@ -376,7 +382,14 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
   for (const auto& raw : offered.extensions)
     offers.fields.push_back({"Sec-WebSocket-Extensions", raw});
   const auto offered_list = parse_extensions(offers);
-  for (const auto& ext : extensions.value()) {
+  const auto& selected = extensions.value();
+  for (size_t i = 0; i < selected.size(); ++i) {
+    const auto& ext = selected[i];
+    for (size_t j = 0; j < i; ++j) {
+      if (selected[j].name == ext.name) {
+        return protocol_error("RFC 6455 9.1: server selected the same extension twice");
+      }
+    }
     const bool was_offered =
         offered_list && std::any_of(offered_list->begin(), offered_list->end(),
                                     [&](const ExtensionOffer& o) { return o.name == ext.name; });

@@ -46,6 +46,8 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
     }
     in_message_ = true;
     message_opcode_ = opcode;
+    message_rsv_ = h.rsv;
+    check_utf8_ = opcode == Opcode::text && options_.validate_utf8 && (h.rsv & rsv::rsv1) == 0;
     message_size_ = 0;
     message_.clear();
     utf8_.reset();
@@ -67,7 +69,7 @@ Assembled MessageAssembler::on_payload(std::span<const uint8_t> bytes) {
   }
   message_.insert(message_.end(), bytes.begin(), bytes.end());
   // RFC 6455 8.1: text is validated as it arrives, so invalid UTF-8 fails fast (Autobahn 6.4).
-  if (message_opcode_ == Opcode::text && options_.validate_utf8 && !utf8_.feed(bytes)) {
+  if (check_utf8_ && !utf8_.feed(bytes)) {
     return failure(
         Error{close_code::invalid_payload, 0, "RFC 6455 8.1: text message is not valid UTF-8"});
   }
@@ -84,13 +86,14 @@ Assembled MessageAssembler::on_end(const FrameHeader& h) {
     return a;
   }
   if (!h.fin) return a;
-  if (message_opcode_ == Opcode::text && options_.validate_utf8 && !utf8_.finish()) {
+  if (check_utf8_ && !utf8_.finish()) {
     return failure(Error{close_code::invalid_payload, 0,
                          "RFC 6455 8.1: text message ends inside a UTF-8 sequence"});
   }
   in_message_ = false;
   a.kind = Assembled::Kind::message;
   a.opcode = message_opcode_;
+  a.rsv = message_rsv_;
   a.payload = std::move(message_);
   message_.clear();
   return a;

@@ -13,7 +13,7 @@ RandomSource openssl_random() {
     if (out.size() > static_cast<size_t>(std::numeric_limits<int>::max()) ||
         RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
       (void)std::fputs("wsprobe: OpenSSL RAND_bytes failed; refusing to send predictable masks\n",
-                 stderr);
+                       stderr);
       std::abort();
     }
   };

@@ -131,6 +131,8 @@ TEST_P(ConnectionBothRoles, FailsInvalidCloseCodesWith1002) {
     EXPECT_EQ(std::get<FailureEvent>(events[0]).error.close_code, close_code::protocol_error)
         << code;
     EXPECT_EQ(c.sent_close_code(), close_code::protocol_error);
+    EXPECT_FALSE(c.should_close_transport());  // the close frame goes out first
+    EXPECT_EQ(sent_frames(c, role).at(0).header.opcode, 0x8);
     EXPECT_TRUE(c.should_close_transport());
   }
 }
@@ -231,6 +233,72 @@ TEST_P(ConnectionBothRoles, StillDeliversMessagesAfterSendingClose) {
   EXPECT_EQ(std::get<CloseEvent>(events[2]).code, 1000);
   EXPECT_TRUE(c.bytes_to_send().empty());
   EXPECT_EQ(c.state(), State::closed);
+}
+
+TEST_P(ConnectionBothRoles, SendsAnswersToEarlierMessagesBeforeTheFailureClose) {
+  // Autobahn 3.2: a valid message and a bad frame in one read. The echo of the message must go
+  // out before the close frame that fails the connection.
+  const Role role = GetParam();
+  Connection c(options(role));
+  c.receive(vectors::concat(frame(role, 0x81, from_hex("41")), frame(role, 0xa1, from_hex("42"))));
+  const auto events = c.events();
+  ASSERT_EQ(events.size(), 2u);
+  ASSERT_FALSE(c.send_text(std::get<MessageEvent>(events[0]).text()));
+  const auto frames = sent_frames(c, role);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].header.opcode, 0x1);
+  EXPECT_EQ(frames[1].header.opcode, 0x8);
+  EXPECT_EQ(parse_close_payload(frames[1].payload)->code, close_code::protocol_error);
+  EXPECT_TRUE(c.send_text("late"));  // the close is out: nothing more
+}
+
+TEST_P(ConnectionBothRoles, EchoesMessageReceivedJustBeforeTheCloseFrame) {
+  const Role role = GetParam();
+  Connection c(options(role));
+  c.receive(
+      vectors::concat(frame(role, 0x81, from_hex("41")), frame(role, 0x88, close_payload(1000))));
+  const auto events = c.events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(c.state(), State::closing);
+  ASSERT_FALSE(c.send_text("A"));
+  const auto frames = sent_frames(c, role);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1].payload, close_payload(1000));
+  EXPECT_EQ(c.state(), State::closed);
+}
+
+TEST_P(ConnectionBothRoles, StopsAutomaticPongsWhileTheOutputBacklogIsFull) {
+  const Role role = GetParam();
+  auto o = options(role);
+  o.max_output_backlog = 1000;
+  Connection c(o);
+  std::vector<uint8_t> pings;
+  for (int i = 0; i < 100; ++i)
+    pings = vectors::concat(pings, frame(role, 0x89, std::vector<uint8_t>(100, 'p')));
+  c.receive(pings);
+  EXPECT_EQ(c.events().size(), 100u);  // every ping is still reported
+  EXPECT_LT(c.pending_output(), 1000u + 110u);
+  c.bytes_to_send();
+  c.receive(frame(role, 0x89, {}));
+  EXPECT_EQ(sent_frames(c, role).size(), 1u);  // drained: pongs resume
+}
+
+TEST_P(ConnectionBothRoles, AcceptsControlFramesOverASmallMessageLimit) {
+  const Role role = GetParam();
+  auto o = options(role);
+  o.max_message_size = 16;
+  Connection c(o);
+  c.receive(frame(role, 0x89, std::vector<uint8_t>(125, 'x')));
+  EXPECT_TRUE(std::holds_alternative<PingEvent>(c.events().at(0)));
+}
+
+TEST_P(ConnectionBothRoles, ReportsNothingAfterFailureWhenTheTransportEnds) {
+  const Role role = GetParam();
+  Connection c(options(role));
+  c.receive(frame(role, 0x83, {}));
+  c.receive_eof();
+  EXPECT_EQ(c.events().size(), 1u);
+  EXPECT_TRUE(c.bytes_to_send().empty());  // the peer is gone: the queued close is dropped
 }
 
 INSTANTIATE_TEST_SUITE_P(Roles, ConnectionBothRoles, ::testing::Values(Role::client, Role::server),

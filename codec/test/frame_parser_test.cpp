@@ -65,6 +65,24 @@ TEST(FrameParser, AcceptsRsv1WhenAnExtensionAllowsIt) {
   EXPECT_TRUE(parse_whole(o, from_hex("a1 00")).error);  // RSV2 is still not allowed
 }
 
+TEST(FrameParser, RejectsRsv1OnControlAndContinuationFramesEvenWithAnExtension) {
+  // RFC 7692 6.1: RSV1 marks a compressed message, on its first frame only.
+  auto o = as(Role::client);
+  o.allowed_rsv = rsv::rsv1;
+  EXPECT_EQ(parse_whole(o, from_hex("c9 00")).error->close_code, close_code::protocol_error);
+  EXPECT_EQ(parse_whole(o, from_hex("41 01 41 c0 01 42")).error->close_code,
+            close_code::protocol_error);
+  EXPECT_FALSE(parse_whole(o, from_hex("41 01 41 80 01 42")).error);
+}
+
+TEST(FrameParser, AppliesTheFrameLimitToDataFramesOnly) {
+  auto o = as(Role::client);
+  o.max_frame_size = 10;
+  std::vector<uint8_t> ping = from_hex("89 7d");
+  ping.resize(ping.size() + 125, 'x');
+  EXPECT_FALSE(parse_whole(o, ping).error);
+}
+
 TEST(FrameParser, RejectsControlFrameLongerThan125) {
   std::vector<uint8_t> frame = from_hex("89 7e 00 7e");
   frame.resize(frame.size() + 126, 'x');

@@ -127,8 +127,12 @@ TEST(Handshake, RejectsVersions12And14With426) {
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "14"}})), 426);
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "8"}})), 426);
 }
-TEST(Handshake, RejectsDuplicatedVersion) {
-  EXPECT_NE(status_of(with_extra({"Sec-WebSocket-Version", "13"})), 101);
+TEST(Handshake, RejectsDuplicatedVersionWith400) {
+  EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Version", "13"})), 400);
+}
+TEST(Handshake, RejectsNonCanonicalKey) {
+  // "dGhlIHNhbXBsZSBub25jZR==" decodes to the same 16 bytes with non-zero padding bits.
+  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZR=="}})), 400);
 }
 
 TEST(Handshake, RejectsPostAndHttp10) {
@@ -263,6 +267,15 @@ TEST(Handshake, ClientAcceptsOfferedExtension) {
       response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}}), kKey, o);
   ASSERT_TRUE(v) << v.error().reason;
   EXPECT_EQ(v->extensions.at(0).name, "permessage-deflate");
+}
+
+TEST(Handshake, ClientRejectsTheSameExtensionSelectedTwice) {
+  auto o = client_options();
+  o.extensions = {"permessage-deflate"};
+  const auto v = validate_response(
+      response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate, permessage-deflate"}}),
+      kKey, o);
+  EXPECT_FALSE(v);
 }
 
 TEST(Handshake, GeneratedKeysAreValidAndDiffer) {

@@ -121,6 +121,26 @@ TEST(MessageAssembler, ValidatesUtf8AcrossFragments) {
   EXPECT_EQ(assemble(from_hex("01 01 41 80 01 ce")).error->close_code, close_code::invalid_payload);
 }
 
+TEST(MessageAssembler, LeavesCompressedTextToTheExtensionAndReportsItsRsv) {
+  // RFC 7692 7.2.3.1 "Hello", compressed: the bytes are deflate data, not UTF-8.
+  FrameParserOptions po;
+  po.role = Role::client;
+  po.allowed_rsv = rsv::rsv1;
+  FrameParser parser(po);
+  MessageAssembler assembler;
+  auto bytes = from_hex("c1 07 f2 48 cd c9 c9 07 00");
+  std::span<uint8_t> in(bytes);
+  Assembled done;
+  for (FrameEvent ev = parser.next(in); ev.kind != FrameEvent::Kind::need_more;
+       ev = parser.next(in)) {
+    Assembled a = assembler.feed(ev);
+    ASSERT_NE(a.kind, Assembled::Kind::error);
+    if (a.kind == Assembled::Kind::message) done = std::move(a);
+  }
+  EXPECT_EQ(done.rsv, rsv::rsv1);
+  EXPECT_EQ(done.payload, from_hex("f2 48 cd c9 c9 07 00"));
+}
+
 TEST(MessageAssembler, LeavesBinaryBytesUnchecked) {
   EXPECT_FALSE(assemble(from_hex("82 02 ffff")).error);
 }

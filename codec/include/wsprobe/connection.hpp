@@ -1,8 +1,13 @@
 #pragma once
 // One endpoint of an open WebSocket connection, sans-I/O (the handshake is done; see
-// handshake.hpp). Bytes in: receive(); events out: events(); calls in: send_*(), close(), fail();
-// bytes out: bytes_to_send(). The connection answers pings and close frames itself, fails the
+// handshake.hpp). Bytes in: receive(); events out: events(); calls in: send_*(), fail(); bytes
+// out: bytes_to_send(). The connection answers pings and close frames itself, fails the
 // connection once with the right close code and then discards input (RFC 6455 7.1.7).
+//
+// The close frame that answers a peer's close, or that fails the connection, is queued when
+// bytes_to_send() is next called, not when the bytes that caused it arrive: an endpoint that
+// answers the messages received before it (an echo server) gets those answers out first
+// (RFC 6455 5.5.1: "MAY delay sending a Close frame until its current message is sent").
 
 #include <cstdint>
 #include <optional>
@@ -24,14 +29,21 @@ struct ConnectionOptions {
   uint64_t max_message_size = uint64_t{16} << 20;  // 16 MiB; larger messages fail with 1009
   uint64_t max_frame_size = 0;                     // 0: same as max_message_size
   bool validate_utf8 = true;
-  bool auto_pong = true;    // RFC 6455 5.5.2: answer a ping with a pong of the same payload
-  uint8_t allowed_rsv = 0;  // RSV bits negotiated extensions define
-  RandomSource random;      // masking keys for the client role; default: OpenSSL
+  bool auto_pong = true;  // RFC 6455 5.5.2: answer a ping with a pong of the same payload
+  // Automatic pongs stop while this many bytes wait in bytes_to_send(): a peer flooding pings at
+  // an endpoint that does not drain cannot grow memory (RFC 6455 5.5.3 allows answering only
+  // the most recent ping).
+  size_t max_output_backlog = size_t{1} << 20;
+  // RSV bits a negotiated extension defines, allowed on the first frame of a data message only.
+  // Messages then carry their RSV bits (MessageEvent::rsv) for the extension layer to process.
+  uint8_t allowed_rsv = 0;
+  RandomSource random;  // masking keys for the client role; default: OpenSSL
 };
 
 struct MessageEvent {
   Opcode opcode;  // text or binary
   std::vector<uint8_t> data;
+  uint8_t rsv = 0;  // RSV bits of the message's first frame (non-zero only with an extension)
   [[nodiscard]] std::string_view text() const {
     return {reinterpret_cast<const char*>(data.data()), data.size()};
   }
@@ -81,8 +93,9 @@ class Connection {
   void fail(const Error& error);
 
   std::vector<uint8_t> bytes_to_send();
+  [[nodiscard]] size_t pending_output() const { return out_.size(); }
 
-  [[nodiscard]] State state() const { return state_; }
+  [[nodiscard]] State state() const;
   [[nodiscard]] bool close_sent() const { return close_sent_; }
   [[nodiscard]] bool close_received() const { return close_received_; }
   // The I/O layer should close TCP now: a server after the closing handshake (RFC 6455 7.1.1),
@@ -90,15 +103,20 @@ class Connection {
   [[nodiscard]] bool should_close_transport() const;
   // A client that finished the closing handshake waits for the server to close TCP; the I/O
   // layer arms a timer for that (RFC 6455 7.1.1).
-  [[nodiscard]] bool close_expected() const { return close_sent_ && state_ != State::open; }
-  // The close frame that was sent, if any.
+  [[nodiscard]] bool close_expected() const { return close_sent_ && !eof_; }
+  // The code of the close frame sent or queued, if any.
   [[nodiscard]] std::optional<uint16_t> sent_close_code() const { return sent_close_code_; }
 
  private:
+  struct QueuedClose {
+    uint16_t code;
+    std::string_view reason;  // static text (an Error's reason) or empty
+  };
+
   void handle(Assembled&& assembled);
   void handle_close(std::span<const uint8_t> payload);
+  void queue_close(uint16_t code, std::string_view reason);
   std::optional<Error> send_frame(Opcode opcode, std::span<const uint8_t> payload);
-  void update_state();
 
   ConnectionOptions options_;
   FrameParser parser_;
@@ -106,11 +124,12 @@ class Connection {
   std::vector<uint8_t> scratch_;  // a mutable copy of the input, unmasked in place
   std::vector<Event> events_;
   std::vector<uint8_t> out_;
-  State state_ = State::open;
   bool close_sent_ = false;
   bool close_received_ = false;
   bool failed_ = false;
+  bool eof_ = false;
   bool discarding_ = false;  // after a close frame or a failure, input is ignored (7.1.7)
+  std::optional<QueuedClose> queued_close_;
   std::optional<uint16_t> sent_close_code_;
 };
 

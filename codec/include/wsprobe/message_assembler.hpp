@@ -15,6 +15,8 @@ namespace wsprobe::codec {
 
 struct AssemblerOptions {
   uint64_t max_message_size = uint64_t{16} << 20;  // 16 MiB
+  // A text message is validated here unless its first frame has RSV1 set: then its bytes are
+  // compressed (RFC 7692) and the text is validated after inflating.
   bool validate_utf8 = true;
 };
 
@@ -22,6 +24,7 @@ struct Assembled {
   enum class Kind : uint8_t { none, message, control, error };
   Kind kind = Kind::none;
   Opcode opcode = Opcode::continuation;  // message: text or binary; control: close, ping or pong
+  uint8_t rsv = 0;                       // message: RSV bits of its first frame
   std::vector<uint8_t> payload;
   Error error;
 };
@@ -46,6 +49,8 @@ class MessageAssembler {
   bool in_message_ = false;       // a fragmented message is open (RFC 6455 5.4)
   bool current_control_ = false;  // the frame being read is a control frame
   Opcode message_opcode_ = Opcode::continuation;
+  uint8_t message_rsv_ = 0;
+  bool check_utf8_ = false;    // a text message whose bytes are the text itself
   uint64_t message_size_ = 0;  // bytes announced so far, by headers
   std::vector<uint8_t> message_;
   std::vector<uint8_t> control_;
