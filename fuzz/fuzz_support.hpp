@@ -65,8 +65,8 @@ inline std::vector<uint8_t> join_input(uint8_t config, std::span<const uint8_t> 
 #define FUZZ_CHECK(cond) \
   ((cond) ? void(0) : ::wsprobe::fuzz::oracle_failed(#cond, __FILE__, __LINE__))
 
-// Counts the largest single allocation made while armed (alloc_guard.cpp replaces operator
-// new). Targets arm it around codec calls and check it against the configured limits, so a
+// Records the number and the largest single allocation made while armed (alloc_guard.cpp replaces
+// operator new). Targets arm it around codec calls and check it against the configured limits, so a
 // claimed length that the codec would allocate is caught even when it fits in memory.
 class AllocGuard {
  public:
@@ -75,6 +75,7 @@ class AllocGuard {
   AllocGuard(const AllocGuard&) = delete;
   AllocGuard& operator=(const AllocGuard&) = delete;
   [[nodiscard]] size_t largest() const;
+  [[nodiscard]] size_t count() const;
 };
 
 // The offset of the first byte that cannot belong to well-formed UTF-8 (Unicode table 3-7), the

@@ -66,8 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   fuzz::AllocGuard guard;
   const Result whole = run(o, in.stream, {});
+  FUZZ_CHECK(guard.largest() <= 2 * std::max<size_t>(o.max_message_size, in.stream.size()) +
+                                    in.stream.size() * sizeof(whole.items[0]) + 4096);
   const Result pieces = run(o, in.stream, in.cuts);
-  FUZZ_CHECK(guard.largest() <= 4 * std::max<size_t>(o.max_message_size, in.stream.size()) + 4096);
   FUZZ_CHECK(whole.items == pieces.items);
   FUZZ_CHECK(whole.error == pieces.error);
   for (const auto& [opcode, payload] : whole.items) {

@@ -99,7 +99,8 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
     error_ = kind_ == HttpKind::request
                  ? http_error(400, "RFC 9112 2.2: bare LF in the message head")
                  : protocol_error("RFC 9112 2.2: bare LF in the message head");
-    return take;
+    head_.resize(bare + 2);
+    return bare + 2 - old;  // up to the offending LFs, whatever the split
   }
   if (pos == std::string::npos) {
     if (head_.size() >= limits_.max_head_bytes + end_of_head.size()) {

@@ -105,6 +105,19 @@ TEST(HttpHeadParser, RejectsMalformedHeads) {
   }
 }
 
+TEST(HttpHeadParser, ConsumesTheSameBytesOnErrorWhateverTheSplit) {
+  // Found by the handshake_request fuzzer: a bare-LF head consumed a split-dependent count.
+  const std::string text = "GET / HTTP/1.1\r\nHost: x\r\nX-A: b\n\n\n\nGET / HTTP/1.1\r\n\r\n";
+  const size_t whole = HttpHeadParser(HttpKind::request).feed(bytes(text));
+  for (size_t cut = 1; cut < text.size(); ++cut) {
+    HttpHeadParser p(HttpKind::request);
+    size_t used = p.feed(bytes(std::string_view(text).substr(0, cut)));
+    used += p.feed(bytes(std::string_view(text).substr(cut)));
+    ASSERT_EQ(p.status(), HttpHeadParser::Status::error);
+    ASSERT_EQ(used, whole) << cut;
+  }
+}
+
 TEST(HttpHeadParser, ResponseErrorsCarryProtocolErrorNotStatus) {
   const auto p = parse(HttpKind::response, "HTTP/1.1 1x1 Nope\r\n\r\n");
   ASSERT_EQ(p.status(), HttpHeadParser::Status::error);
