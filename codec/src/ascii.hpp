@@ -10,7 +10,7 @@ namespace wsprobe::codec::ascii {
 
 enum : uint8_t { alpha = 1, digit = 2, tchar = 4, hex = 8, base64 = 16, hostchar = 32 };
 
-constexpr std::array<uint8_t, 256> make_classes() {
+consteval std::array<uint8_t, 256> make_classes() {
   std::array<uint8_t, 256> t{};
   for (int c = 0; c < 256; ++c) {
     uint8_t k = 0;

@@ -23,7 +23,7 @@ enum State : uint8_t {
   state_count,
 };
 
-constexpr uint8_t next_state(uint8_t s, uint8_t b) {
+consteval uint8_t next_state(uint8_t s, uint8_t b) {
   auto in = [b](int lo, int hi) { return b >= lo && b <= hi; };
   switch (s) {
     case accept:
@@ -55,11 +55,11 @@ constexpr uint8_t next_state(uint8_t s, uint8_t b) {
   }
 }
 
-constexpr uint64_t shift_of(uint8_t s) {
+consteval uint64_t shift_of(uint8_t s) {
   return uint64_t{s} * 6;
 }
 
-constexpr std::array<uint64_t, 256> make_rows() {
+consteval std::array<uint64_t, 256> make_rows() {
   std::array<uint64_t, 256> rows{};
   for (int b = 0; b < 256; ++b) {
     uint64_t row = 0;
