@@ -1,0 +1,28 @@
+#pragma once
+// `wsprobe connect URL`: the reference client on the codec (ws and wss). It validates the
+// server's handshake strictly, sends the given messages, prints what comes back, and closes
+// cleanly. The exit code says how it ended.
+
+#include <string>
+#include <vector>
+
+#include "net/transport.hpp"
+
+namespace wsprobe::harness {
+
+struct ConnectOptions {
+  std::string url;
+  std::vector<std::string> texts;
+  std::vector<std::string> binaries_hex;
+  bool read_stdin = false;  // one text message per line
+  std::vector<std::string> subprotocols;
+  double timeout = 5.0;  // seconds for the handshake, and idle time while waiting for replies
+  uint16_t close_code = 1000;
+  TlsOptions tls;
+};
+
+// 0: closed cleanly; 1: the connection failed (handshake refused, protocol error, abnormal
+// closure); 2: usage or connection error.
+int connect_and_talk(const ConnectOptions& options);
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,187 @@
+#include "engine/test_server.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "report/report.hpp"
+
+namespace wsprobe::harness {
+namespace {
+
+int usage_error(const std::string& why) {
+  (void)std::fprintf(stderr, "wsprobe test-server: %s\n", why.c_str());
+  return 2;
+}
+
+// Reads Autobahn's fuzzingclient spec: servers[].url/agent, cases, exclude-cases, outdir.
+bool apply_spec(TestServerOptions& o, std::string& error) {
+  std::ifstream in(o.spec);
+  if (!in) {
+    error = "cannot read spec " + o.spec;
+    return false;
+  }
+  try {
+    const auto spec = nlohmann::json::parse(in);
+    for (const auto& s : spec.value("servers", nlohmann::json::array())) {
+      o.urls.push_back(s.at("url").get<std::string>());
+      o.agents.push_back(s.value("agent", std::string()));
+    }
+    for (const auto& c : spec.value("cases", nlohmann::json::array()))
+      o.cases.push_back(c.get<std::string>());
+    for (const auto& c : spec.value("exclude-cases", nlohmann::json::array()))
+      o.exclude.push_back(c.get<std::string>());
+    const std::string outdir = spec.value("outdir", std::string("./reports/servers"));
+    if (o.report_dir.empty()) o.report_dir = outdir;
+    if (o.json_path.empty()) o.json_path = outdir + "/index.json";
+  } catch (const std::exception& e) {
+    error = o.spec + ": " + e.what();
+    return false;
+  }
+  if (std::find(o.cases.begin(), o.cases.end(), "*") != o.cases.end()) o.cases.clear();
+  return true;
+}
+
+class Progress {
+ public:
+  Progress(size_t total, bool tty) : total_(total), tty_(tty) {}
+  void done(const std::string& agent, const CaseResult& r) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    ++count_;
+    const std::string verdict = r.failed() ? "FAILED" : r.behavior;
+    if (tty_) {
+      std::printf("\r\033[K[%zu/%zu] %s %s %s", count_, total_, agent.c_str(), r.id.c_str(),
+                  verdict.c_str());
+      if (count_ == total_) std::printf("\n");
+    } else {
+      std::printf("[%zu/%zu] %s %s %s\n", count_, total_, agent.c_str(), r.id.c_str(),
+                  verdict.c_str());
+    }
+    (void)std::fflush(stdout);
+  }
+
+ private:
+  std::mutex mu_;
+  size_t count_ = 0;
+  size_t total_;
+  bool tty_;
+};
+
+// A server that answers no opening handshake at all would cost every case its open timeout;
+// after a few such cases the rest fail at once, with the reason.
+class Breaker {
+ public:
+  bool tripped() const { return successes_ == 0 && timeouts_ >= 3; }
+  void record(const CaseResult& r) {
+    if (!r.http_response.empty()) {
+      ++successes_;
+    } else if (r.connected && r.reason.find("no handshake response") != std::string::npos) {
+      ++timeouts_;
+    }
+  }
+
+ private:
+  std::atomic<int> successes_{0};
+  std::atomic<int> timeouts_{0};
+};
+
+}  // namespace
+
+int test_server(TestServerOptions o) {
+  std::string error;
+  if (!o.spec.empty() && !apply_spec(o, error)) return usage_error(error);
+  if (o.urls.empty() && !o.list_only)
+    return usage_error("give at least one server URL (or --spec)");
+  if (o.jobs == 0) return usage_error("--jobs must be at least 1");
+  if (o.timeout_scale <= 0) return usage_error("--timeout-scale must be positive");
+
+  CatalogueOptions co;
+  co.limit = o.limit;
+  const auto catalogue = load_catalogue(o.catalogue_dir, co, error);
+  if (!catalogue) return usage_error("catalogue: " + error);
+  const auto selected = select_cases(*catalogue, o.cases, o.exclude);
+  if (selected.empty()) return usage_error("no case matches the selection");
+  if (o.list_only) {
+    for (const auto* c : selected)
+      std::printf("%-8s RFC 6455 %-6s %s\n", c->id.c_str(), c->rfc.c_str(), c->description.c_str());
+    std::printf("%zu cases\n", selected.size());
+    return 0;
+  }
+
+  std::vector<Url> urls;
+  for (const auto& u : o.urls) {
+    auto url = parse_url(u, error);
+    if (!url) return usage_error(u + ": " + error);
+    // Probe: an unreachable server is a usage error (exit 2), not 280 failed cases.
+    auto probe = Transport::connect(*url, Clock::now() + std::chrono::seconds(5),
+                                    TlsOptions{o.ca_file}, error);
+    if (!probe) return usage_error(error);
+    probe->close();
+    urls.push_back(*url);
+  }
+
+  RunOptions ro;
+  ro.timeout_scale = o.timeout_scale;
+  ro.tls.ca_file = o.ca_file;
+  const bool tty = isatty(STDOUT_FILENO) != 0;
+  std::vector<ServerRun> runs;
+  for (size_t s = 0; s < urls.size(); ++s) {
+    ServerRun run;
+    run.url = urls[s];
+    run.agent = s < o.agents.size() && !o.agents[s].empty() ? o.agents[s] : urls[s].host_header();
+    run.cases = selected;
+    run.results.resize(selected.size());
+    Progress progress(selected.size(), tty);
+    Breaker breaker;
+    std::atomic<size_t> next{0};
+    const auto started = Clock::now();
+    auto worker = [&] {
+      for (size_t i = next++; i < selected.size(); i = next++) {
+        CaseResult r;
+        if (breaker.tripped()) {
+          r.id = selected[i]->id;
+          r.reason = "not run: the server answered no opening handshake in earlier cases";
+        } else {
+          r = run_case(*selected[i], run.url, ro);
+          breaker.record(r);
+        }
+        progress.done(run.agent, r);
+        run.results[i] = std::move(r);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned j = 0; j < std::min<size_t>(o.jobs, selected.size()); ++j)
+      pool.emplace_back(worker);
+    for (auto& t : pool)
+      t.join();
+    run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    runs.push_back(std::move(run));
+  }
+
+  const size_t failures = print_summary(*catalogue, runs, tty);
+  bool ok = true;
+  auto check = [&](bool written, const std::string& what) {
+    if (!written) {
+      (void)std::fprintf(stderr, "wsprobe test-server: %s\n", error.c_str());
+      ok = false;
+    } else {
+      std::printf("wrote %s\n", what.c_str());
+    }
+  };
+  if (!o.report_dir.empty()) {
+    check(write_html(o.report_dir, *catalogue, runs, error), o.report_dir + "/index.html");
+    check(write_case_json_files(o.report_dir, runs, error),
+          o.report_dir + "/<agent>_case_<id>.json");
+  }
+  if (!o.json_path.empty()) check(write_json(o.json_path, runs, error), o.json_path);
+  if (!o.junit_path.empty()) check(write_junit(o.junit_path, runs, error), o.junit_path);
+  if (!ok) return 2;
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,32 @@
+#pragma once
+// `wsprobe test-server URL...`: runs the selected cases against each server (Autobahn
+// fuzzingclient's role), in parallel on separate connections, and writes the reports.
+
+#include <string>
+#include <vector>
+
+#include "engine/case_runner.hpp"
+
+namespace wsprobe::harness {
+
+struct TestServerOptions {
+  std::vector<std::string> urls;
+  std::vector<std::string> agents;  // one per URL, in order; default host:port
+  std::vector<std::string> cases;   // include patterns
+  std::vector<std::string> exclude;
+  std::string spec;           // Autobahn fuzzingclient spec JSON
+  std::string catalogue_dir;  // empty: the embedded catalogue
+  std::string json_path;
+  std::string junit_path;
+  std::string report_dir;
+  unsigned jobs = 1;
+  double timeout_scale = 1.0;
+  uint64_t limit = uint64_t{16} << 20;  // the servers' message limit, for the limits cases
+  std::string ca_file;
+  bool list_only = false;
+};
+
+// 0: nothing FAILED; 1: something did; 2: usage error or an unreachable server.
+int test_server(TestServerOptions options);
+
+}  // namespace wsprobe::harness

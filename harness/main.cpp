@@ -1,0 +1,96 @@
+// wsprobe: a WebSocket (RFC 6455) conformance and fuzzing harness. One binary, git-style
+// subcommands: serve, connect, test-server.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "client/ws_client.hpp"
+#include "engine/test_server.hpp"
+#include "server/echo_server.hpp"
+
+int main(int argc, char** argv) {
+  using namespace wsprobe::harness;
+  CLI::App app{"wsprobe: WebSocket (RFC 6455) conformance and fuzzing harness"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "wsprobe 0.1.0");
+
+  ServeOptions serve_o;
+  auto* serve_cmd =
+      app.add_subcommand("serve", "Run the reference echo server (ws, or wss with --cert/--key)");
+  serve_cmd->add_option("--host", serve_o.host, "Address to bind")->capture_default_str();
+  serve_cmd->add_option("--port", serve_o.port, "Port to bind; 0 picks a free one")
+      ->capture_default_str();
+  serve_cmd->add_option("--cert", serve_o.cert_file, "PEM certificate chain: serve wss")
+      ->check(CLI::ExistingFile);
+  serve_cmd->add_option("--key", serve_o.key_file, "PEM private key for --cert")
+      ->check(CLI::ExistingFile);
+  serve_cmd
+      ->add_option("--max-message-size", serve_o.max_message_size, "Larger messages fail with 1009")
+      ->capture_default_str();
+  serve_cmd->add_option("--subprotocol", serve_o.subprotocols,
+                        "Subprotocols to select, in order of preference");
+  serve_cmd
+      ->add_option("--handshake-timeout", serve_o.handshake_timeout,
+                   "Seconds to complete the opening handshake")
+      ->capture_default_str();
+
+  ConnectOptions connect_o;
+  auto* connect_cmd = app.add_subcommand(
+      "connect", "Connect as the reference client, send messages, print replies");
+  connect_cmd->add_option("url", connect_o.url, "ws:// or wss:// URL")->required();
+  connect_cmd->add_option("--text,-t", connect_o.texts, "A text message to send (repeatable)");
+  connect_cmd->add_option("--binary,-b", connect_o.binaries_hex,
+                          "A binary message to send, as hex (repeatable)");
+  connect_cmd->add_flag("--stdin", connect_o.read_stdin,
+                        "Send each line of standard input as a text message");
+  connect_cmd->add_option("--subprotocol", connect_o.subprotocols, "Subprotocols to offer");
+  connect_cmd
+      ->add_option("--timeout", connect_o.timeout, "Seconds for the handshake and for each reply")
+      ->capture_default_str();
+  connect_cmd->add_option("--close-code", connect_o.close_code, "Close code to send when done")
+      ->capture_default_str();
+  connect_cmd->add_option("--ca", connect_o.tls.ca_file,
+                          "Verify the wss server against this CA file");
+
+  TestServerOptions ts;
+  auto* ts_cmd = app.add_subcommand(
+      "test-server", "Run the case catalogue against servers (Autobahn fuzzingclient)");
+  ts_cmd->add_option("urls", ts.urls, "Server URLs (ws:// or wss://)");
+  ts_cmd->add_option("--cases", ts.cases, "Case ids or globs to run, e.g. '6.*' (default: all)");
+  ts_cmd->add_option("--exclude", ts.exclude, "Case ids or globs to skip");
+  ts_cmd->add_option("--agent", ts.agents, "Agent name per URL, in order (default host:port)");
+  ts_cmd
+      ->add_option("--spec", ts.spec,
+                   "Autobahn fuzzingclient spec JSON (servers, cases, exclude-cases, outdir)")
+      ->check(CLI::ExistingFile);
+  ts_cmd->add_option("--catalogue", ts.catalogue_dir,
+                     "Load cases from this directory instead of the built-in ones");
+  ts_cmd->add_option("--json", ts.json_path, "Write Autobahn's index.json shape here");
+  ts_cmd->add_option("--junit", ts.junit_path, "Write JUnit XML here");
+  ts_cmd->add_option("--report-dir", ts.report_dir,
+                     "Write the HTML report (and per-case JSON) here");
+  ts_cmd->add_option("--jobs,-j", ts.jobs, "Cases in parallel, each on its own connection")
+      ->capture_default_str();
+  ts_cmd->add_option("--timeout-scale", ts.timeout_scale, "Multiply every timeout by this")
+      ->capture_default_str();
+  ts_cmd->add_option("--limit", ts.limit, "The servers' message size limit, for the 17.x cases")
+      ->capture_default_str();
+  ts_cmd->add_option("--ca", ts.ca_file, "Verify wss servers against this CA file");
+  ts_cmd->add_flag("--list", ts.list_only, "List the selected cases and exit");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;  // usage errors exit 2, as the verdict codes 0 and 1 are taken
+  }
+  if (serve_cmd->parsed()) {
+    if (serve_o.cert_file.empty() != serve_o.key_file.empty()) {
+      (void)std::fprintf(stderr, "wsprobe serve: --cert and --key go together\n");
+      return 2;
+    }
+    return serve(serve_o);
+  }
+  if (connect_cmd->parsed()) return connect_and_talk(connect_o);
+  return test_server(ts);
+}

@@ -1,0 +1,137 @@
+#include "net/transport.hpp"
+
+#include <algorithm>
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+#include <optional>
+
+namespace wsprobe::harness {
+namespace {
+
+using asio::ip::tcp;
+
+IoResult from_error(const asio::error_code& ec, size_t n) {
+  if (!ec) return {IoStatus::ok, n, {}};
+  if (ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated) {
+    return {IoStatus::closed, n, ec.message()};
+  }
+  return {IoStatus::error, n, ec.message()};
+}
+
+// Runs one asynchronous operation to completion or to the deadline, cancelling it on timeout.
+template <class Start>
+IoResult run_with_deadline(asio::io_context& ctx, tcp::socket& socket, Clock::time_point deadline,
+                           Start&& start) {
+  bool done = false;
+  asio::error_code result;
+  size_t bytes = 0;
+  start([&](const asio::error_code& ec, size_t n) {
+    done = true;
+    result = ec;
+    bytes = n;
+  });
+  ctx.restart();
+  // A deadline already past still gives the operation a moment: a poll, not a skip.
+  ctx.run_until(std::max(deadline, Clock::now() + std::chrono::milliseconds(1)));
+  if (!done) {
+    asio::error_code ignored;
+    socket.cancel(ignored);
+    ctx.restart();
+    ctx.run();
+    if (result == asio::error::operation_aborted) return {IoStatus::timeout, bytes, "timed out"};
+  }
+  return from_error(result, bytes);
+}
+
+class TcpTransport final : public Transport {
+ public:
+  explicit TcpTransport(const TlsOptions& tls, bool use_tls)
+      : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_client) {
+    if (use_tls) {
+      asio::error_code ec;
+      if (!tls.ca_file.empty()) {
+        ssl_ctx_.load_verify_file(tls.ca_file, ec);
+        ssl_ctx_.set_verify_mode(asio::ssl::verify_peer, ec);
+      } else {
+        ssl_ctx_.set_verify_mode(asio::ssl::verify_none, ec);
+      }
+      ssl_.emplace(socket_, ssl_ctx_);
+    }
+  }
+
+  bool open(const Url& url, Clock::time_point deadline, std::string& error) {
+    tcp::resolver resolver(ctx_);
+    asio::error_code ec;
+    const auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
+    if (ec) {
+      error = "cannot resolve " + url.host + ": " + ec.message();
+      return false;
+    }
+    auto r = run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
+      asio::async_connect(
+          socket_, endpoints,
+          [handler](const asio::error_code& e, const tcp::endpoint&) { handler(e, 0); });
+    });
+    if (r.status != IoStatus::ok) {
+      error = "cannot connect to " + url.host_header() + ": " + r.message;
+      return false;
+    }
+    socket_.set_option(tcp::no_delay(true), ec);
+    if (ssl_) {
+      SSL_set_tlsext_host_name(ssl_->native_handle(), url.host.c_str());
+      r = run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
+        ssl_->async_handshake(asio::ssl::stream_base::client,
+                              [handler](const asio::error_code& e) { handler(e, 0); });
+      });
+      if (r.status != IoStatus::ok) {
+        error = "TLS handshake with " + url.host_header() + " failed: " + r.message;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  IoResult write(std::span<const uint8_t> bytes, Clock::time_point deadline) override {
+    return run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
+      if (ssl_) {
+        asio::async_write(*ssl_, asio::buffer(bytes.data(), bytes.size()), handler);
+      } else {
+        asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), handler);
+      }
+    });
+  }
+
+  IoResult read_some(std::span<uint8_t> buffer, Clock::time_point deadline) override {
+    return run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
+      if (ssl_) {
+        ssl_->async_read_some(asio::buffer(buffer.data(), buffer.size()), handler);
+      } else {
+        socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()), handler);
+      }
+    });
+  }
+
+  void close() override {
+    asio::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  asio::io_context ctx_;
+  tcp::socket socket_;
+  asio::ssl::context ssl_ctx_;
+  std::optional<asio::ssl::stream<tcp::socket&>> ssl_;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> Transport::connect(const Url& url, Clock::time_point deadline,
+                                              const TlsOptions& tls, std::string& error) {
+  auto t = std::make_unique<TcpTransport>(tls, url.tls);
+  if (!t->open(url, deadline, error)) return nullptr;
+  return t;
+}
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,44 @@
+#pragma once
+// A client byte transport over TCP or TLS with a deadline on every operation, so a peer that
+// never answers cannot hang the caller. Blocking in style (one io_context per transport), which
+// suits the case engine: it writes exactly the bytes it chose, when it chose.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "net/url.hpp"
+
+namespace wsprobe::harness {
+
+using Clock = std::chrono::steady_clock;
+
+enum class IoStatus : uint8_t { ok, timeout, closed, error };
+
+struct IoResult {
+  IoStatus status = IoStatus::ok;
+  size_t bytes = 0;
+  std::string message;  // for errors
+};
+
+struct TlsOptions {
+  std::string ca_file;  // verify the server against these CAs; empty: no verification
+};
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Connects (and for wss:// completes the TLS handshake) by the deadline.
+  static std::unique_ptr<Transport> connect(const Url& url, Clock::time_point deadline,
+                                            const TlsOptions& tls, std::string& error);
+
+  // Writes all of `bytes`, or fails, by the deadline.
+  virtual IoResult write(std::span<const uint8_t> bytes, Clock::time_point deadline) = 0;
+  // Reads what arrives, waiting at most until the deadline (a past deadline only polls).
+  virtual IoResult read_some(std::span<uint8_t> buffer, Clock::time_point deadline) = 0;
+  virtual void close() = 0;
+};
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,100 @@
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "report/report.hpp"
+
+namespace wsprobe::harness {
+namespace {
+
+using nlohmann::ordered_json;
+
+bool write_text(const std::string& path, const std::string& text, std::string& error) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+ordered_json nullable_code(const std::optional<uint16_t>& code) {
+  return code ? ordered_json(*code) : ordered_json(nullptr);
+}
+
+}  // namespace
+
+std::string case_report_name(const std::string& agent, const std::string& id,
+                             const std::string& ext) {
+  std::string a;
+  for (char ch : agent) {
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    a += (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') ? l : '_';
+  }
+  std::string i = id;
+  std::replace(i.begin(), i.end(), '.', '_');
+  return a + "_case_" + i + "." + ext;
+}
+
+bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std::string& error) {
+  nlohmann::json index = nlohmann::json::object();  // sorted keys, as Autobahn writes them
+  for (const auto& run : runs) {
+    auto& agent = index[run.agent];
+    for (const auto& r : run.results) {
+      agent[r.id] = {{"behavior", r.behavior},
+                     {"behaviorClose", r.behavior_close},
+                     {"duration", r.duration_ms},
+                     {"remoteCloseCode", r.remote_close_code ? nlohmann::json(*r.remote_close_code)
+                                                             : nlohmann::json(nullptr)},
+                     {"reportfile", case_report_name(run.agent, r.id, "json")}};
+    }
+  }
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  return write_text(path, index.dump(3) + "\n", error);
+}
+
+bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>& runs,
+                           std::string& error) {
+  std::filesystem::create_directories(dir);
+  for (const auto& run : runs) {
+    for (size_t k = 0; k < run.results.size(); ++k) {
+      const auto& r = run.results[k];
+      const auto* c = run.cases[k];
+      ordered_json log = ordered_json::array();
+      for (const auto& e : r.log)
+        log.push_back({e.t_ms, std::string(1, e.dir), e.text});
+      const ordered_json j = {
+          {"agent", run.agent},
+          {"id", r.id},
+          {"rfc", c->rfc},
+          {"description", c->description},
+          {"expectation", c->expectation},
+          {"behavior", r.behavior},
+          {"behaviorClose", r.behavior_close},
+          {"reason", r.reason},
+          {"duration", r.duration_ms},
+          {"expected", r.expected},
+          {"received", r.received},
+          {"closedByMe", r.closed_by_me},
+          {"wasClean", r.was_clean},
+          {"droppedByMe", r.dropped_by_me},
+          {"remoteCloseCode", nullable_code(r.remote_close_code)},
+          {"remoteCloseReason", r.remote_close_reason},
+          {"localCloseCode", nullable_code(r.local_close_code)},
+          {"httpRequest", r.http_request},
+          {"httpResponse", r.http_response},
+          {"wirelog", log},
+      };
+      if (!write_text(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
+                      error))
+        return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace wsprobe::harness

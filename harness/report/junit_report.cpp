@@ -1,0 +1,61 @@
+#include <cstdio>
+#include <fstream>
+
+#include "report/markup.hpp"
+#include "report/report.hpp"
+
+namespace wsprobe::harness {
+
+bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, std::string& error) {
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wsprobe\">\n";
+  for (const auto& run : runs) {
+    size_t failures = 0;
+    size_t skipped = 0;
+    for (const auto& r : run.results) {
+      failures += r.failed() ? 1 : 0;
+      skipped += r.behavior == "UNIMPLEMENTED" ? 1 : 0;
+    }
+    char time[32];
+    (void)std::snprintf(time, sizeof(time), "%.3f", run.seconds);
+    x += "  <testsuite name=\"" + escape_markup(run.agent) + "\" tests=\"" +
+         std::to_string(run.results.size()) + "\" failures=\"" + std::to_string(failures) +
+         "\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + time + "\">\n";
+    x += "    <properties><property name=\"url\" value=\"" + escape_markup(run.url.str()) +
+         "\"/></properties>\n";
+    for (size_t k = 0; k < run.results.size(); ++k) {
+      const auto& r = run.results[k];
+      const auto* c = run.cases[k];
+      (void)std::snprintf(time, sizeof(time), "%.3f", static_cast<double>(r.duration_ms) / 1000.0);
+      x += "    <testcase classname=\"" + escape_markup(run.agent + "." + c->area) + "\" name=\"" +
+           escape_markup(c->id + " (RFC 6455 " + c->rfc + ") " + c->description) + "\" time=\"" +
+           time + "\">\n";
+      std::string evidence = "expected: " + c->expectation + "\nbehavior: " + r.behavior +
+                             ", close: " + r.behavior_close + "\n";
+      for (const auto& e : r.log) {
+        char line[48];
+        (void)std::snprintf(line, sizeof(line), "%9.1f ms %c ", e.t_ms, e.dir);
+        evidence += line + e.text + "\n";
+      }
+      if (r.failed()) {
+        x += "      <failure message=\"" + escape_markup(r.reason) + "\" type=\"" +
+             escape_markup(r.behavior) + "\">" + escape_markup(evidence) + "</failure>\n";
+      } else if (r.behavior == "UNIMPLEMENTED") {
+        x += "      <skipped message=\"" + escape_markup(r.reason) + "\"/>\n";
+      } else {
+        x += "      <system-out>" + escape_markup(evidence) + "</system-out>\n";
+      }
+      x += "    </testcase>\n";
+    }
+    x += "  </testsuite>\n";
+  }
+  x += "</testsuites>\n";
+  std::ofstream out(path, std::ios::binary);
+  out << x;
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace wsprobe::harness

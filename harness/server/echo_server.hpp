@@ -1,0 +1,26 @@
+#pragma once
+// `wsprobe serve`: the reference echo server on the codec, over Asio (ws and wss). It echoes text
+// as text and binary as binary with the same message boundaries, answers plain HTTP GET on the
+// same port with a status page, and fails connections with the codec's close codes.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wsprobe::harness {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 0;      // 0: a free port, printed on the readiness line
+  std::string cert_file;  // both set: wss
+  std::string key_file;
+  uint64_t max_message_size = uint64_t{16} << 20;
+  std::vector<std::string> subprotocols;
+  double handshake_timeout = 10.0;  // seconds for a client to complete the opening handshake
+};
+
+// Runs until SIGINT or SIGTERM. Prints "listening on ws://HOST:PORT/" as its first line on
+// stdout once ready. Returns the process exit code (2 when it cannot listen).
+int serve(const ServeOptions& options);
+
+}  // namespace wsprobe::harness
