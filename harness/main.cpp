@@ -8,7 +8,9 @@
 #include "engine/test_server.hpp"
 #include "server/echo_server.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   using namespace wsprobe::harness;
   CLI::App app{"wsprobe: WebSocket (RFC 6455) conformance and fuzzing harness"};
   app.require_subcommand(1);
@@ -93,4 +95,15 @@ int main(int argc, char** argv) {
   }
   if (connect_cmd->parsed()) return connect_and_talk(connect_o);
   return test_server(ts);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // a bug, or out of memory: say so, never abort silently
+    (void)std::fprintf(stderr, "wsprobe: internal error: %s\n", e.what());
+    return 2;
+  }
 }

@@ -73,7 +73,9 @@ class CaseRun {
       for (const auto& name : h.remove) {
         std::erase_if(fields, [&](const auto& f) { return same(f.first, name); });
       }
-      for (const auto& [name, value] : h.set) {
+      for (const auto& field : h.set) {
+        const std::string& name = field.first;  // a plain name: lambdas cannot capture bindings
+        const std::string& value = field.second;
         auto it = std::find_if(fields.begin(), fields.end(),
                                [&](const auto& f) { return same(f.first, name); });
         if (it != fields.end()) {
@@ -485,9 +487,10 @@ class CaseRun {
     } else if (r.remote_close_code && std::find(close.codes.begin(), close.codes.end(),
                                                 *r.remote_close_code) == close.codes.end()) {
       r.behavior_close = "WRONG CODE";
-      if (why.empty())
+      if (why.empty()) {
         why = "the server closed with " + std::to_string(*r.remote_close_code) + ", expected " +
               join_codes(close.codes);
+      }
       if (case_.area == "close") r.behavior = "FAILED";  // as Autobahn's 7.x cases
     } else if (r.dropped_by_me) {
       r.behavior_close = "FAILED BY CLIENT";

@@ -168,7 +168,9 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
                                                            {"pong", Expected::Kind::pong}};
   for (const auto& e : list) {
     if (e.size() != 1) throw CaseError(where + ": an expected event has exactly one kind");
-    const auto& [k, v] = *e.items().begin();
+    // begin() of the object itself: items() is a temporary whose iterator must not outlive it.
+    const std::string k = e.begin().key();
+    const json& v = e.begin().value();
     if (k == "timeout") {
       out.push_back({Expected::Kind::timeout, {}, v.get<std::string>()});
     } else if (kinds.count(k) != 0) {
