@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "client/ws_client.hpp"
+#include "engine/test_client.hpp"
 #include "engine/test_server.hpp"
 #include "server/echo_server.hpp"
 
@@ -53,6 +54,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   connect_cmd->add_option("--ca", connect_o.tls.ca_file,
                           "Verify the wss server against this CA file");
+  connect_cmd->add_flag("--echo", connect_o.echo,
+                        "Echo every message back until the server closes (a test client)");
 
   TestServerOptions ts;
   auto* ts_cmd = app.add_subcommand(
@@ -80,6 +83,29 @@ int run(int argc, char** argv) {
   ts_cmd->add_option("--ca", ts.ca_file, "Verify wss servers against this CA file");
   ts_cmd->add_flag("--list", ts.list_only, "List the selected cases and exit");
 
+  TestClientOptions tc;
+  auto* tc_cmd = app.add_subcommand(
+      "test-client", "Listen and run the catalogue against clients (Autobahn fuzzingserver)");
+  tc_cmd->add_option("--host", tc.host, "Address to bind")->capture_default_str();
+  tc_cmd->add_option("--port", tc.port, "Port to bind; 0 picks a free one")->capture_default_str();
+  tc_cmd->add_option("--cases", tc.cases,
+                     "Case ids or globs to run (default: all but the handshake cases)");
+  tc_cmd->add_option("--exclude", tc.exclude, "Case ids or globs to skip");
+  tc_cmd->add_option("--catalogue", tc.catalogue_dir, "Load cases from this directory");
+  tc_cmd->add_option("--json", tc.json_path,
+                     "Write Autobahn's index.json shape here on /updateReports");
+  tc_cmd->add_option("--junit", tc.junit_path, "Write JUnit XML here on /updateReports");
+  tc_cmd->add_option("--report-dir", tc.report_dir, "Write the HTML report here on /updateReports");
+  tc_cmd->add_option("--cert", tc.cert_file, "PEM certificate chain: serve wss")
+      ->check(CLI::ExistingFile);
+  tc_cmd->add_option("--key", tc.key_file, "PEM private key for --cert")->check(CLI::ExistingFile);
+  tc_cmd->add_option("--timeout-scale", tc.timeout_scale, "Multiply every timeout by this")
+      ->capture_default_str();
+  tc_cmd->add_option("--limit", tc.limit, "The clients' message size limit, for the 17.x cases")
+      ->capture_default_str();
+  tc_cmd->add_flag("--exit-after-report", tc.exit_after_report,
+                   "Exit on /updateReports with the verdict as exit code");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,6 +120,7 @@ int run(int argc, char** argv) {
     return serve(serve_o);
   }
   if (connect_cmd->parsed()) return connect_and_talk(connect_o);
+  if (tc_cmd->parsed()) return test_client(tc);
   return test_server(ts);
 }
 

@@ -51,6 +51,12 @@ class Client {
       ++sent;
     }
     if (!flush()) return 1;
+    if (o_.echo) {
+      // A test client: answer every message until the server closes (bounded by idle time).
+      while (!done_ && pump(deadline())) {
+      }
+      return outcome();
+    }
     // Wait for as many messages as were sent (an echo), or until the server goes quiet.
     while (received_ < sent && !done_ && pump(deadline())) {
     }
@@ -149,6 +155,14 @@ class Client {
     for (auto& e : conn_->events()) {
       if (auto* m = std::get_if<codec::MessageEvent>(&e)) {
         ++received_;
+        if (o_.echo) {
+          if (m->opcode == codec::Opcode::text) {
+            (void)conn_->send_text(m->text());
+          } else {
+            (void)conn_->send_binary(m->data);
+          }
+          continue;
+        }
         if (m->opcode == codec::Opcode::text) {
           std::printf("%.*s\n", static_cast<int>(m->text().size()), m->text().data());
         } else {

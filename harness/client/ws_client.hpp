@@ -18,6 +18,7 @@ struct ConnectOptions {
   std::vector<std::string> subprotocols;
   double timeout = 5.0;  // seconds for the handshake, and idle time while waiting for replies
   uint16_t close_code = 1000;
+  bool echo = false;  // echo every message until the server closes (for wsprobe test-client)
   TlsOptions tls;
 };
 

@@ -22,12 +22,14 @@ constexpr double linger_after_expected = 0.02;  // extra events after the expect
 
 class CaseRun {
  public:
-  CaseRun(const Case& c, const Url& url, const RunOptions& o)
+  CaseRun(const Case& c, const Url& url, const RunOptions& o,
+          codec::Role role = codec::Role::client)
       : case_(c),
         url_(url),
         options_(o),
         start_(Clock::now()),
-        parser_(codec::FrameParserOptions{codec::Role::client, 0, o.max_receive}),
+        server_(role == codec::Role::server),
+        parser_(codec::FrameParserOptions{role, 0, o.max_receive}),
         assembler_(codec::AssemblerOptions{o.max_receive, true}) {
     result_.id = c.id;
     for (const auto& e : c.ok)
@@ -39,13 +41,58 @@ class CaseRun {
       run_steps();
       finish();
     }
+    return done();
+  }
+
+  // The server role: the client's request has been read already.
+  CaseResult run_accepted(std::unique_ptr<Transport> t, const codec::HttpRequest& request,
+                          std::vector<uint8_t> leftover) {
+    transport_ = std::move(t);
+    result_.connected = true;
+    if (accept_handshake(request, std::move(leftover))) {
+      run_steps();
+      finish();
+    }
+    return done();
+  }
+
+ private:
+  CaseResult done() {
     result_.duration_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start_).count();
     if (transport_) transport_->close();
     return std::move(result_);
   }
 
- private:
+  bool accept_handshake(const codec::HttpRequest& request, std::vector<uint8_t> leftover) {
+    result_.http_request = request.method + " " + request.target;
+    const auto accepted = codec::validate_request(request);
+    if (!accepted) {
+      const std::string reject = codec::build_reject_response(accepted.error());
+      (void)transport_->write({reinterpret_cast<const uint8_t*>(reject.data()), reject.size()},
+                              after(1.0));
+      return handshake_failed("the client's upgrade request is invalid: " +
+                              std::string(accepted.error().reason));
+    }
+    const std::string response = codec::build_accept_response(accepted.value());
+    result_.http_response = response;
+    std::vector<uint8_t> first(response.begin(), response.end());
+    if (!case_.steps.empty() && case_.steps.front().with_handshake) {
+      const auto frame = frame_bytes(case_.steps.front());
+      first.insert(first.end(), frame.begin(), frame.end());
+      note('>', "in the same write as the 101: " +
+                    describe_frame(case_.steps.front().header, case_.steps.front().payload));
+      skip_first_step_ = true;
+    }
+    note('>', "handshake response: HTTP/1.1 101 Switching Protocols");
+    if (transport_->write(first, after(open_handshake_timeout)).status != IoStatus::ok) {
+      return handshake_failed("the client closed the connection during the opening handshake");
+    }
+    open_ = true;
+    feed(leftover);
+    return true;
+  }
+
   Clock::time_point after(double seconds) const {
     return Clock::now() + std::chrono::duration_cast<Clock::duration>(
                               std::chrono::duration<double>(seconds * options_.timeout_scale));
@@ -201,11 +248,14 @@ class CaseRun {
 
   std::vector<uint8_t> frame_bytes(const Step& s) const {
     FrameHeader h = s.header;
+    // A server's frames are unmasked; a case that sends the wrong masking sends a masked one.
+    if (server_) h.masked = !h.masked;
     if (h.masked) codec::openssl_random()(h.mask);
     return codec::encode_frame(h, s.payload, s.length_form);
   }
 
   bool alive() const { return !tcp_closed_ && !violation_; }
+  std::string peer() const { return server_ ? "the client" : "the server"; }
 
   // Writes bytes in pieces of `chop` (0: whole), reading between pieces.
   bool write(std::span<const uint8_t> bytes, size_t chop) {
@@ -306,7 +356,7 @@ class CaseRun {
       if (r.status != IoStatus::ok) {
         tcp_closed_ = true;
         note('*',
-             r.status == IoStatus::closed ? "the server closed TCP" : "read failed: " + r.message);
+             r.status == IoStatus::closed ? peer() + " closed TCP" : "read failed: " + r.message);
         return;
       }
       feed(std::span<const uint8_t>(buf.data(), r.bytes));
@@ -333,14 +383,15 @@ class CaseRun {
 
   void server_violation(const codec::Error& e) {
     violation_ = true;
-    result_.reason = "the server broke the protocol: " + std::string(e.reason);
+    result_.reason = peer() + " broke the protocol: " + std::string(e.reason);
     note('*', result_.reason);
     if (!sent_close_) {  // RFC 6455 7.1.7: fail the connection with its code
       const std::vector<uint8_t> payload{static_cast<uint8_t>(e.close_code >> 8),
                                          static_cast<uint8_t>(e.close_code & 0xFF)};
-      FrameHeader h{true, 0, 0x8, true, {}, 0};
-      codec::openssl_random()(h.mask);
-      (void)transport_->write(codec::encode_frame(h, payload), after(close_handshake_timeout));
+      Step close;
+      close.header = FrameHeader{true, 0, 0x8, true, {}, 0};
+      close.payload = payload;
+      (void)transport_->write(frame_bytes(close), after(close_handshake_timeout));
     }
   }
 
@@ -444,12 +495,16 @@ class CaseRun {
     if (alive() && sent_close_ && !received_close_) {
       pump_until(after(close_handshake_timeout), [&] { return received_close_; });
     }
+    if (alive() && server_ && sent_close_ && received_close_) {
+      tcp_closed_ = true;  // RFC 6455 7.1.1: as the server, we close TCP first
+      note('*', "closing TCP (the server closes first)");
+    }
     if (alive()) {
       // RFC 6455 7.1.1: the server closes TCP first; we wait for it, then drop it ourselves.
       pump_until(after(server_drop_timeout), [] { return false; });
       if (alive()) {
         result_.dropped_by_me = true;
-        note('*', "the server did not close TCP; closing it");
+        note('*', peer() + " did not close TCP; closing it");
       }
     }
     result_.was_clean = sent_close_ && received_close_ && tcp_closed_ && !violation_;
@@ -468,7 +523,7 @@ class CaseRun {
       r.behavior = "OK";
     } else if (case_.non_strict && received_ == *case_.non_strict) {
       r.behavior = "NON-STRICT";
-      why = "the server did not do what the RFC recommends (received: " + join(r.received) + ")";
+      why = peer() + " did not do what the RFC recommends (received: " + join(r.received) + ")";
     } else {
       r.behavior = "FAILED";
       why = "expected " + join(r.expected) + ", received " + join(r.received);
@@ -478,8 +533,8 @@ class CaseRun {
       r.behavior_close = "FAILED";
       if (why.empty()) {
         why = close.closed_by_me
-                  ? "the server closed the connection first"
-                  : "the server did not fail the connection; the tester had to close it";
+                  ? peer() + " closed the connection first"
+                  : peer() + " did not fail the connection; the tester had to close it";
       }
     } else if (close.require_clean && !r.was_clean) {
       r.behavior_close = "UNCLEAN";
@@ -488,7 +543,7 @@ class CaseRun {
                                                 *r.remote_close_code) == close.codes.end()) {
       r.behavior_close = "WRONG CODE";
       if (why.empty()) {
-        why = "the server closed with " + std::to_string(*r.remote_close_code) + ", expected " +
+        why = peer() + " closed with " + std::to_string(*r.remote_close_code) + ", expected " +
               join_codes(close.codes);
       }
       if (case_.area == "close") r.behavior = "FAILED";  // as Autobahn's 7.x cases
@@ -506,7 +561,7 @@ class CaseRun {
         std::find(close.codes.begin(), close.codes.end(), 1000) == close.codes.end();
     if (r.behavior == "OK" && failure_expected && !received_close_ && !violation_) {
       r.behavior = "NON-STRICT";
-      why = "the server dropped TCP without a close frame (RFC 6455 7.1.7: it SHOULD send one)";
+      why = peer() + " dropped TCP without a close frame (RFC 6455 7.1.7: it SHOULD send one)";
     }
     if (case_.informational) {
       r.behavior = "INFORMATIONAL";
@@ -533,6 +588,7 @@ class CaseRun {
   const Url& url_;
   const RunOptions& options_;
   Clock::time_point start_;
+  bool server_;
   CaseResult result_;
   std::unique_ptr<Transport> transport_;
   codec::ClientOptions offered_;
@@ -557,6 +613,14 @@ bool CaseResult::failed() const {
 
 CaseResult run_case(const Case& c, const Url& url, const RunOptions& options) {
   return CaseRun(c, url, options).run();
+}
+
+CaseResult run_case_as_server(const Case& c, std::unique_ptr<Transport> transport,
+                              const codec::HttpRequest& request, std::vector<uint8_t> leftover,
+                              const RunOptions& options) {
+  static const Url none;
+  return CaseRun(c, none, options, codec::Role::server)
+      .run_accepted(std::move(transport), request, std::move(leftover));
 }
 
 }  // namespace wsprobe::harness

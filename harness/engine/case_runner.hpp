@@ -11,6 +11,7 @@
 
 #include "engine/catalogue.hpp"
 #include "net/transport.hpp"
+#include "wsprobe/http.hpp"
 
 namespace wsprobe::harness {
 
@@ -52,5 +53,13 @@ struct CaseResult {
 };
 
 CaseResult run_case(const Case& c, const Url& url, const RunOptions& options);
+
+// The same case with the tester as the server (Autobahn fuzzingserver's role): the client under
+// test has connected and sent `request` (and `leftover` after it); the tester answers the
+// handshake and runs the case. Frames the tester sends are unmasked unless the case tests
+// masking (then inverted: a client must fail a masked frame), and it closes TCP first.
+CaseResult run_case_as_server(const Case& c, std::unique_ptr<Transport> transport,
+                              const codec::HttpRequest& request, std::vector<uint8_t> leftover,
+                              const RunOptions& options);
 
 }  // namespace wsprobe::harness

@@ -46,6 +46,28 @@ IoResult run_with_deadline(asio::io_context& ctx, tcp::socket& socket, Clock::ti
 
 class TcpTransport final : public Transport {
  public:
+  // The server side: an accepted connection, TLS when a certificate is given.
+  TcpTransport(int fd, const ServerTls& tls)
+      : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_server) {
+    asio::error_code ec;
+    socket_.assign(tcp::v4(), fd, ec);
+    if (!tls.cert_file.empty()) {
+      ssl_ctx_.use_certificate_chain_file(tls.cert_file, ec);
+      ssl_ctx_.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec);
+      ssl_.emplace(socket_, ssl_ctx_);
+    }
+  }
+
+  bool accept_tls(Clock::time_point deadline, std::string& error) {
+    if (!ssl_) return true;
+    const auto r = run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
+      ssl_->async_handshake(asio::ssl::stream_base::server,
+                            [handler](const asio::error_code& e) { handler(e, 0); });
+    });
+    if (r.status != IoStatus::ok) error = "TLS handshake with the client failed: " + r.message;
+    return r.status == IoStatus::ok;
+  }
+
   explicit TcpTransport(const TlsOptions& tls, bool use_tls)
       : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_client) {
     if (use_tls) {
@@ -126,6 +148,13 @@ class TcpTransport final : public Transport {
 };
 
 }  // namespace
+
+std::unique_ptr<Transport> Transport::adopt(int fd, const ServerTls& tls,
+                                            Clock::time_point deadline, std::string& error) {
+  auto t = std::make_unique<TcpTransport>(fd, tls);
+  if (!t->accept_tls(deadline, error)) return nullptr;
+  return t;
+}
 
 std::unique_ptr<Transport> Transport::connect(const Url& url, Clock::time_point deadline,
                                               const TlsOptions& tls, std::string& error) {

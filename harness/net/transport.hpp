@@ -27,12 +27,21 @@ struct TlsOptions {
   std::string ca_file;  // verify the server against these CAs; empty: no verification
 };
 
+struct ServerTls {
+  std::string cert_file;  // PEM chain; empty: plain TCP
+  std::string key_file;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
   // Connects (and for wss:// completes the TLS handshake) by the deadline.
   static std::unique_ptr<Transport> connect(const Url& url, Clock::time_point deadline,
                                             const TlsOptions& tls, std::string& error);
+  // Takes over an accepted TCP connection (a file descriptor); with a certificate, completes the
+  // server side of the TLS handshake by the deadline.
+  static std::unique_ptr<Transport> adopt(int fd, const ServerTls& tls, Clock::time_point deadline,
+                                          std::string& error);
 
   // Writes all of `bytes`, or fails, by the deadline.
   virtual IoResult write(std::span<const uint8_t> bytes, Clock::time_point deadline) = 0;

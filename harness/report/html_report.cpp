@@ -25,16 +25,6 @@ std::string css_class(const std::string& verdict) {
   return verdict;
 }
 
-bool write_text(const std::string& path, const std::string& text, std::string& error) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    error = "cannot write " + path;
-    return false;
-  }
-  return true;
-}
-
 std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r) {
   std::string h = "<!doctype html><meta charset=\"utf-8\"><title>" +
                   escape_markup(run.agent + " " + c.id) + "</title>" + style;
@@ -108,11 +98,11 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
            escape_markup(r.behavior_close) +
            (r.remote_close_code ? " " + std::to_string(*r.remote_close_code) : "") + "</td><td>" +
            std::to_string(r.duration_ms) + "</td><td>" + escape_markup(r.reason) + "</td></tr>";
-      if (!write_text(dir + "/" + page, case_page(run, *c, r), error)) return false;
+      if (!write_file(dir + "/" + page, case_page(run, *c, r), error)) return false;
     }
     h += "</table>";
   }
-  return write_text(dir + "/index.html", h, error);
+  return write_file(dir + "/index.html", h, error);
 }
 
 }  // namespace wsprobe::harness

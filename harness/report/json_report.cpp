@@ -4,22 +4,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "report/markup.hpp"
 #include "report/report.hpp"
 
 namespace wsprobe::harness {
 namespace {
 
 using nlohmann::ordered_json;
-
-bool write_text(const std::string& path, const std::string& text, std::string& error) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    error = "cannot write " + path;
-    return false;
-  }
-  return true;
-}
 
 ordered_json nullable_code(const std::optional<uint16_t>& code) {
   return code ? ordered_json(*code) : ordered_json(nullptr);
@@ -54,7 +45,7 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
   }
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  return write_text(path, index.dump(3) + "\n", error);
+  return write_file(path, index.dump(3) + "\n", error);
 }
 
 bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>& runs,
@@ -89,7 +80,7 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
           {"httpResponse", r.http_response},
           {"wirelog", log},
       };
-      if (!write_text(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
+      if (!write_file(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
                       error))
         return false;
     }

@@ -49,13 +49,7 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
     x += "  </testsuite>\n";
   }
   x += "</testsuites>\n";
-  std::ofstream out(path, std::ios::binary);
-  out << x;
-  if (!out) {
-    error = "cannot write " + path;
-    return false;
-  }
-  return true;
+  return write_file(path, x, error);
 }
 
 }  // namespace wsprobe::harness

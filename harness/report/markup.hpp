@@ -1,6 +1,7 @@
 #pragma once
-// Escaping for the XML and HTML reports.
+// What the report writers share: escaping for XML and HTML, and writing a file.
 
+#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,17 @@ inline std::string escape_markup(std::string_view s) {
     }
   }
   return out;
+}
+
+// Writes `text` to `path`; on failure sets `error` naming the file.
+inline bool write_file(const std::string& path, std::string_view text, std::string& error) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace wsprobe::harness

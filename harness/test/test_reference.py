@@ -124,3 +124,20 @@ def test_python_websockets_gets_the_verdicts_its_project_documents(wsprobe, tmp_
     failed = {cid for cid, r in results.items() if r["behavior"] == "FAILED"}
     assert failed == {"14.2.1", "14.2.2", "14.6.1", "14.6.2"}
     assert run.returncode == 1
+
+
+def test_autobahn_spec_file_drives_the_run_and_gets_autobahns_index_json(wsprobe, reference_server, tmp_path):
+    _, url = reference_server()
+    outdir = tmp_path / "servers"
+    spec = tmp_path / "fuzzingclient.json"
+    spec.write_text(json.dumps({"outdir": str(outdir), "servers": [{"agent": "Ref Server", "url": url}],
+                                "cases": ["1.1.*", "7.9.1"], "exclude-cases": ["1.1.8"]}))
+    proc = subprocess.run([wsprobe, "test-server", "--spec", str(spec)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout
+    index = json.loads((outdir / "index.json").read_text())
+    assert sorted(index["Ref Server"]) == ["1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.1.6", "1.1.7", "7.9.1"]
+    entry = index["Ref Server"]["7.9.1"]
+    assert set(entry) == {"behavior", "behaviorClose", "duration", "remoteCloseCode", "reportfile"}
+    assert entry["reportfile"] == "ref_server_case_7_9_1.json"
+    assert entry["remoteCloseCode"] == 1002
+    assert json.loads((outdir / entry["reportfile"]).read_text())["wirelog"]

@@ -1,0 +1,80 @@
+"""Turns the panel's JSON reports (Autobahn's index.json shape, one or more agents per file) into a
+compatibility matrix, peers x case areas, with the count of FAILED and NON-STRICT cases in each
+cell: reports/matrix.md and reports/matrix.html.
+
+    /usr/bin/python3 ci/matrix.py [REPORT_DIR]     (default reports/panel)
+"""
+import glob
+import html
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def areas():
+    by_id, titles = {}, {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "conformance", "cases", "*.json"))):
+        doc = json.load(open(path))
+        titles[doc["area"]] = doc.get("title", doc["area"])
+        for c in doc["cases"]:
+            by_id[c["id"]] = doc["area"]
+    return by_id, titles
+
+
+def failed(r):
+    return r["behavior"] == "FAILED" or r["behaviorClose"] in ("FAILED", "WRONG CODE", "UNCLEAN")
+
+
+def main(report_dir):
+    by_id, titles = areas()
+    agents = {}
+    for path in sorted(glob.glob(os.path.join(report_dir, "*.json"))):
+        agents.update(json.load(open(path)))
+    if not agents:
+        sys.exit(f"no JSON reports in {report_dir}: run /usr/bin/python3 -m pytest conformance -m panel first")
+    order = [a for a in titles]
+    cells = {}
+    for agent, results in agents.items():
+        for cid, r in results.items():
+            c = cells.setdefault((agent, by_id.get(cid, "?")), [0, 0, 0])
+            c[0] += failed(r)
+            c[1] += (not failed(r)) and r["behavior"] == "NON-STRICT"
+            c[2] += 1
+
+    def cell(agent, area):
+        f, ns, n = cells.get((agent, area), (0, 0, 0))
+        if n == 0:
+            return "-"
+        if f == 0 and ns == 0:
+            return "OK"
+        return " ".join(x for x in (f"{f} FAILED" if f else "", f"{ns} NON-STRICT" if ns else "") if x)
+
+    md = ["| peer | " + " | ".join(titles[a] for a in order) + " |", "|---" * (len(order) + 1) + "|"]
+    for agent in sorted(agents):
+        md.append(f"| {agent} | " + " | ".join(cell(agent, a) for a in order) + " |")
+    os.makedirs(os.path.join(ROOT, "reports"), exist_ok=True)
+    with open(os.path.join(ROOT, "reports", "matrix.md"), "w") as f:
+        f.write("\n".join(md) + "\n")
+    style = ("<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px}.ok{background:#c8f0c8}.ns{background:#f8f0a0}"
+             ".f{background:#f4b8b8}</style>")
+    rows = []
+    for agent in sorted(agents):
+        tds = []
+        for a in order:
+            text = cell(agent, a)
+            cls = "f" if "FAILED" in text else ("ns" if "NON-STRICT" in text else "ok")
+            tds.append(f'<td class="{cls}">{html.escape(text)}</td>')
+        rows.append(f"<tr><th>{html.escape(agent)}</th>{''.join(tds)}</tr>")
+    head = "".join(f"<th>{html.escape(titles[a])}</th>" for a in order)
+    with open(os.path.join(ROOT, "reports", "matrix.html"), "w") as f:
+        f.write(f"<!doctype html><meta charset='utf-8'><title>wsprobe compatibility matrix</title>{style}"
+                f"<h1>wsprobe compatibility matrix</h1><table><tr><th>peer</th>{head}</tr>{''.join(rows)}</table>\n")
+    print("\n".join(md))
+    print("wrote reports/matrix.md and reports/matrix.html")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "reports", "panel"))

@@ -1,0 +1,143 @@
+"""Fixtures for the conformance driver: the wsprobe binary, the reference server, and the panel
+of third-party servers (conformance/peers/peers.json), each started on a free loopback port,
+waited for by its readiness line, and stopped by pid."""
+import json
+import os
+import collections
+import select
+import subprocess
+import threading
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+PEERS = os.path.join(HERE, "peers")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--wsprobe", default=os.environ.get("WSPROBE", os.path.join(ROOT, "build", "default", "harness", "wsprobe")),
+                     help="the wsprobe binary (default: build/default/harness/wsprobe)")
+    parser.addoption("--regen-goldens", action="store_true",
+                     help="rewrite conformance/golden/*.json from this run, keeping existing explanations")
+    parser.addoption("--merge-goldens", action="store_true",
+                     help="add this run's verdicts to the accepted ones (for cases whose verdict races)")
+    parser.addoption("--peer", action="append", default=[], help="run only these panel peers")
+
+
+def load_peers():
+    with open(os.path.join(PEERS, "peers.json")) as f:
+        return json.load(f)["peers"]
+
+
+def start(argv, env=None, cwd=None, timeout=20.0):
+    """Starts a process that prints 'listening on ws://HOST:PORT/'; returns (process, url)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith("listening on "):
+            drain(proc)
+            return proc, line.split()[2]
+    proc.kill()
+    proc.wait()
+    raise RuntimeError(f"{argv[0]} printed no readiness line within {timeout} s: {proc.stderr.read()[-2000:]}")
+
+
+def drain(proc):
+    """Keeps reading the process's output, so a chatty server never blocks on a full pipe; the
+    last lines stay on proc.tail for diagnostics."""
+    proc.tail = collections.deque(maxlen=200)
+
+    def pump(stream):
+        for line in stream:
+            proc.tail.append(line)
+
+    for stream in (proc.stdout, proc.stderr):
+        threading.Thread(target=pump, args=(stream,), daemon=True).start()
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def wsprobe(request):
+    path = request.config.getoption("--wsprobe")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"no wsprobe binary at {path}: build it (ci/build default) or pass --wsprobe")
+    return path
+
+
+@pytest.fixture(scope="session")
+def reference_url(wsprobe):
+    proc, url = start([wsprobe, "serve", "--port", "0"])
+    yield url
+    stop(proc)
+
+
+def run_catalogue(wsprobe, url, agent, out_dir, extra=()):
+    """Runs wsprobe test-server and returns its index.json entry for the agent; the per-case
+    reports (with each verdict's reason) go to out_dir/<agent>/."""
+    out = os.path.join(out_dir, f"{agent}.json")
+    proc = subprocess.run([wsprobe, "test-server", url, "--agent", agent, "--jobs", "2", "--json", out,
+                           "--report-dir", os.path.join(out_dir, agent), *extra],
+                          capture_output=True, text=True, timeout=600)
+    if proc.returncode == 2 or not os.path.exists(out):
+        raise RuntimeError(f"wsprobe test-server could not run against {agent}: {proc.stderr}")
+    with open(out) as f:
+        return json.load(f)[agent]
+
+
+@pytest.fixture(scope="session")
+def peer_build_dir(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("peers"))
+
+
+@pytest.fixture(scope="session")
+def panel_results(wsprobe, peer_build_dir, tmp_path_factory):
+    """Runs the catalogue once per peer, lazily; returns a function peer name -> results."""
+    cache = {}
+    out_dir = str(tmp_path_factory.mktemp("panel"))
+
+    def results(peer):
+        if peer["name"] in cache:
+            return cache[peer["name"]]
+        env = dict(os.environ)
+        subst = lambda s: s.replace("{out}", peer_build_dir)
+        env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
+        if "build" in peer:
+            subprocess.run([subst(a) for a in peer["build"]], cwd=PEERS, env=env, check=True,
+                           capture_output=True, timeout=600)
+        if peer.get("npm") and not os.path.isdir(os.path.join(PEERS, "node", "node_modules")):
+            pytest.fail("npm peers are not installed: run ci/setup (npm ci in conformance/peers/node)")
+        proc, url = start([subst(a) for a in peer["start"]], env=env, cwd=PEERS)
+        try:
+            extra = ["--exclude", "17.1.3"]  # a message of exactly the limit: slow, and covered by 17.1.1
+            if peer["limit"]:
+                extra += ["--limit", str(peer["limit"])]
+            else:
+                extra += ["--exclude", "17.*"]
+            cache[peer["name"]] = run_catalogue(wsprobe, url, peer["name"], out_dir, extra)
+        finally:
+            stop(proc)
+        # Keep the report for ci/matrix.
+        os.makedirs(os.path.join(ROOT, "reports", "panel"), exist_ok=True)
+        with open(os.path.join(ROOT, "reports", "panel", f"{peer['name']}.json"), "w") as f:
+            json.dump({peer["name"]: cache[peer["name"]]}, f, indent=1)
+        return cache[peer["name"]]
+
+    results.out_dir = out_dir
+    return results

@@ -1,0 +1,23 @@
+"""Echo server on Debian's python3-autobahn (asyncio flavour). Prints the readiness line."""
+import asyncio
+import sys
+
+from autobahn.asyncio.websocket import WebSocketServerFactory, WebSocketServerProtocol
+
+
+class Echo(WebSocketServerProtocol):
+    def onMessage(self, payload, isBinary):
+        self.sendMessage(payload, isBinary)
+
+
+async def main(port):
+    factory = WebSocketServerFactory()
+    factory.protocol = Echo
+    factory.setProtocolOptions(maxMessagePayloadSize=2**25, maxFramePayloadSize=2**25)
+    server = await asyncio.get_running_loop().create_server(factory, "127.0.0.1", port)
+    print(f"listening on ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/", flush=True)
+    await asyncio.Future()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 0))

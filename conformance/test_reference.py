@@ -1,0 +1,15 @@
+"""The reference server, graded case by case: every case of the catalogue is OK, or
+INFORMATIONAL where the case is informational by design."""
+import pytest
+
+from cases import failed, load_cases, param
+from conftest import run_catalogue
+
+CASES = load_cases()
+
+
+@pytest.mark.parametrize("case", [param(c) for c in CASES])
+def test_reference_server(case, wsprobe, reference_url, tmp_path):
+    result = run_catalogue(wsprobe, reference_url, "wsprobe", str(tmp_path), ["--cases", case["id"]])[case["id"]]
+    assert not failed(result), result
+    assert result["behavior"] == ("INFORMATIONAL" if case["informational"] else "OK"), result

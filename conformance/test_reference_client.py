@@ -1,0 +1,82 @@
+"""The reference client, graded by the reference server in the tester's seat (wsprobe test-client,
+Autobahn's fuzzingserver protocol): every client case of the catalogue, with the close codes the
+client must send (1007 for invalid UTF-8 in a text message or close reason, 1009 over the limit,
+1002 for protocol errors and invalid close codes, 1000/1001 echoed); then both directions over
+wss with a throwaway certificate."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from cases import failed, load_cases, param
+from conftest import start, stop
+
+CLIENT_CASES = [c for c in load_cases() if c["area"] != "handshake"]  # handshake cases test servers
+
+
+@pytest.fixture(scope="session")
+def test_client(wsprobe, tmp_path_factory):
+    out = tmp_path_factory.mktemp("test-client")
+    proc, url = start([wsprobe, "test-client", "--port", "0", "--json", str(out / "index.json")])
+    yield url, out / "index.json"
+    stop(proc)
+
+
+def client_verdict(wsprobe, url, index, case_id, agent="wsprobe-connect", extra=()):
+    subprocess.run([wsprobe, "connect", f"{url}runCase?casetuple={case_id}&agent={agent}", "--echo", *extra],
+                   capture_output=True, timeout=60)
+    subprocess.run([wsprobe, "connect", f"{url}updateReports?agent={agent}", *extra], capture_output=True, timeout=60)
+    return json.loads(index.read_text())[agent][case_id]
+
+
+EXPECTED_CLIENT_CODES = {"6.3.1": 1007, "7.5.1": 1007, "17.1.1": 1009, "2.5": 1002, "15.1.1": 1002,
+                         "7.9.1": 1002, "7.9.5": 1002, "7.7.1": 1000, "7.7.2": 1001, "7.7.10": 3000}
+
+
+@pytest.mark.parametrize("case", [param(c) for c in CLIENT_CASES])
+def test_reference_client(case, wsprobe, test_client):
+    url, index = test_client
+    result = client_verdict(wsprobe, url, index, case["id"])
+    assert not failed(result), result
+    assert result["behavior"] == ("INFORMATIONAL" if case["informational"] else "OK"), result
+    if case["id"] in EXPECTED_CLIENT_CODES:
+        assert result["remoteCloseCode"] == EXPECTED_CLIENT_CODES[case["id"]], result
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize("area", sorted({c["area"] for c in load_cases()}))
+def test_both_directions_over_wss(area, wsprobe, certificate, tmp_path):
+    cert, key = certificate
+    server, url = start([wsprobe, "serve", "--port", "0", "--cert", cert, "--key", key])
+    try:
+        ids = [c["id"] for c in load_cases() if c["area"] == area]
+        selection = sum((["--cases", i] for i in ids), [])
+        out = tmp_path / "server.json"
+        run = subprocess.run([wsprobe, "test-server", url, "--agent", "wss", "--ca", cert, "--jobs", "2",
+                              "--json", str(out), *selection], capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout[-2000:]
+    finally:
+        stop(server)
+    if area == "handshake":
+        return
+    tester, turl = start([wsprobe, "test-client", "--port", "0", "--cert", cert, "--key", key, "--json",
+                          str(tmp_path / "client.json"), *selection])
+    try:
+        for cid in ids:
+            subprocess.run([wsprobe, "connect", f"{turl}runCase?casetuple={cid}&agent=wss", "--echo", "--ca", cert],
+                           capture_output=True, timeout=60)
+        subprocess.run([wsprobe, "connect", f"{turl}updateReports?agent=wss", "--ca", cert], capture_output=True, timeout=60)
+        results = json.loads((tmp_path / "client.json").read_text())["wss"]
+    finally:
+        stop(tester)
+    assert sorted(results) == sorted(ids)
+    assert not [cid for cid, r in results.items() if failed(r)], results

@@ -1,0 +1,182 @@
+#include "engine/test_client.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <map>
+
+#include "report/report.hpp"
+#include "wsprobe/connection.hpp"
+#include "wsprobe/handshake.hpp"
+
+namespace wsprobe::harness {
+namespace {
+
+int fail_usage(const std::string& why) {
+  (void)std::fprintf(stderr, "wsprobe test-client: %s\n", why.c_str());
+  return 2;
+}
+
+// The value of `key` in a query string "a=1&b=2" (no percent-decoding: ids and agents are plain).
+std::string query_value(const std::string& target, const std::string& key) {
+  const size_t q = target.find('?');
+  if (q == std::string::npos) return {};
+  std::string rest = target.substr(q + 1);
+  size_t at = 0;
+  while (at <= rest.size()) {
+    size_t amp = rest.find('&', at);
+    if (amp == std::string::npos) amp = rest.size();
+    const std::string pair = rest.substr(at, amp - at);
+    const size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == key)
+      return eq == std::string::npos ? std::string() : pair.substr(eq + 1);
+    at = amp + 1;
+  }
+  return {};
+}
+
+// A plain WebSocket exchange for the control URLs: accept, send one text (maybe none), close.
+void control_reply(Transport& t, const codec::HttpRequest& request, const std::string& text) {
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  const auto accepted = codec::validate_request(request);
+  if (!accepted) {
+    const auto reject = codec::build_reject_response(accepted.error());
+    (void)t.write({reinterpret_cast<const uint8_t*>(reject.data()), reject.size()}, deadline);
+    return;
+  }
+  const auto response = codec::build_accept_response(accepted.value());
+  (void)t.write({reinterpret_cast<const uint8_t*>(response.data()), response.size()}, deadline);
+  codec::ConnectionOptions o;
+  o.role = codec::Role::server;
+  codec::Connection c(o);
+  if (!text.empty()) (void)c.send_text(text);
+  (void)c.send_close(1000);
+  (void)t.write(c.bytes_to_send(), deadline);
+  std::vector<uint8_t> buf(4096);  // the client's close reply, bounded
+  while (!c.close_received()) {
+    const auto r = t.read_some(buf, deadline);
+    if (r.status != IoStatus::ok) break;
+    c.receive({buf.data(), r.bytes});
+  }
+}
+
+}  // namespace
+
+int test_client(const TestClientOptions& o) {
+  std::string error;
+  CatalogueOptions co;
+  co.limit = o.limit;
+  const auto catalogue = load_catalogue(o.catalogue_dir, co, error);
+  if (!catalogue) return fail_usage("catalogue: " + error);
+  std::vector<const Case*> selected;
+  for (const auto* c : select_cases(*catalogue, o.cases, o.exclude)) {
+    if (!c->handshake) selected.push_back(c);  // handshake cases test servers only
+  }
+  if (selected.empty()) return fail_usage("no case matches the selection");
+
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int on = 1;
+  (void)::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(o.port);
+  if (::inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr) != 1)
+    return fail_usage("invalid --host " + o.host);
+  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      ::listen(listener, 16) != 0) {
+    return fail_usage("cannot listen on " + o.host + ":" + std::to_string(o.port));
+  }
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const bool tls = !o.cert_file.empty();
+  std::printf(
+      "listening on %s://%s:%u/\n%zu cases: /getCaseCount, /runCase?case=N&agent=A, "
+      "/updateReports?agent=A\n",
+      tls ? "wss" : "ws", o.host.c_str(), static_cast<unsigned>(ntohs(addr.sin_port)),
+      selected.size());
+  (void)std::fflush(stdout);
+
+  RunOptions ro;
+  ro.timeout_scale = o.timeout_scale;
+  std::map<std::string, std::map<size_t, CaseResult>> results;  // agent -> case index -> result
+  for (;;) {
+    const int fd = ::accept(listener, nullptr, nullptr);
+    if (fd < 0) continue;
+    auto t = Transport::adopt(fd, ServerTls{o.cert_file, o.key_file},
+                              Clock::now() + std::chrono::seconds(5), error);
+    if (!t) continue;
+    codec::HttpHeadParser head(codec::HttpKind::request);
+    std::vector<uint8_t> buf(16384);
+    std::vector<uint8_t> leftover;
+    const auto deadline = Clock::now() + std::chrono::seconds(5);
+    while (head.status() == codec::HttpHeadParser::Status::incomplete) {
+      const auto r = t->read_some(buf, deadline);
+      if (r.status != IoStatus::ok) break;
+      const size_t used = head.feed({buf.data(), r.bytes});
+      leftover.assign(buf.begin() + static_cast<long>(used),
+                      buf.begin() + static_cast<long>(r.bytes));
+    }
+    if (head.status() != codec::HttpHeadParser::Status::complete) continue;
+    const auto& request = head.request();
+    const std::string path = request.target.substr(0, request.target.find('?'));
+    const std::string agent = query_value(request.target, "agent").empty()
+                                  ? "UnknownClient"
+                                  : query_value(request.target, "agent");
+    if (path == "/getCaseCount") {
+      control_reply(*t, request, std::to_string(selected.size()));
+    } else if (path == "/runCase") {
+      size_t index = selected.size();
+      const std::string n = query_value(request.target, "case");
+      const std::string id = query_value(request.target, "casetuple");
+      for (size_t i = 0; i < selected.size(); ++i) {
+        if ((!n.empty() && std::to_string(i + 1) == n) || (!id.empty() && selected[i]->id == id))
+          index = i;
+      }
+      if (index == selected.size()) {
+        control_reply(*t, request, "");
+        continue;
+      }
+      auto r = run_case_as_server(*selected[index], std::move(t), request, leftover, ro);
+      std::printf("[%zu/%zu] %s %s %s\n", index + 1, selected.size(), agent.c_str(), r.id.c_str(),
+                  r.failed() ? "FAILED" : r.behavior.c_str());
+      (void)std::fflush(stdout);
+      results[agent][index] = std::move(r);
+    } else if (path == "/updateReports") {
+      std::vector<ServerRun> runs;
+      for (auto& [name, by_index] : results) {
+        ServerRun run;
+        run.agent = name;
+        run.url = Url{tls, o.host, ntohs(addr.sin_port), "/"};
+        for (auto& [i, r] : by_index) {
+          run.cases.push_back(selected[i]);
+          run.results.push_back(r);
+          run.seconds += static_cast<double>(r.duration_ms) / 1000.0;
+        }
+        runs.push_back(std::move(run));
+      }
+      const size_t failures = print_summary(*catalogue, runs, false);
+      bool ok = true;
+      if (!o.report_dir.empty()) {
+        ok = write_html(o.report_dir, *catalogue, runs, error) &&
+             write_case_json_files(o.report_dir, runs, error);
+      }
+      if (ok && !o.json_path.empty()) ok = write_json(o.json_path, runs, error);
+      if (ok && !o.junit_path.empty()) ok = write_junit(o.junit_path, runs, error);
+      if (!ok) (void)std::fprintf(stderr, "wsprobe test-client: %s\n", error.c_str());
+      control_reply(*t, request, "");
+      if (o.exit_after_report) {
+        ::close(listener);
+        return !ok ? 2 : (failures == 0 ? 0 : 1);
+      }
+    } else {
+      const std::string nf =
+          "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      (void)t->write({reinterpret_cast<const uint8_t*>(nf.data()), nf.size()}, deadline);
+    }
+  }
+}
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,31 @@
+#pragma once
+// `wsprobe test-client`: listens and runs the catalogue against clients that connect (Autobahn
+// fuzzingserver's role), speaking Autobahn's URL protocol so existing client test scripts work
+// unchanged: /getCaseCount, /runCase?case=N&agent=A (or casetuple=ID), /updateReports?agent=A.
+
+#include <string>
+#include <vector>
+
+#include "engine/case_runner.hpp"
+
+namespace wsprobe::harness {
+
+struct TestClientOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9001;  // 0: a free port, printed on the readiness line
+  std::vector<std::string> cases;
+  std::vector<std::string> exclude;
+  std::string catalogue_dir;
+  std::string json_path;
+  std::string junit_path;
+  std::string report_dir;
+  std::string cert_file;  // with key_file: wss
+  std::string key_file;
+  double timeout_scale = 1.0;
+  uint64_t limit = uint64_t{16} << 20;  // the clients' message limit, for the 17.x cases
+  bool exit_after_report = false;       // exit on /updateReports: 0 nothing FAILED, 1 something did
+};
+
+int test_client(const TestClientOptions& options);
+
+}  // namespace wsprobe::harness
