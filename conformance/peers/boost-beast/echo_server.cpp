@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   tcp::acceptor acceptor{ioc, {boost::asio::ip::make_address("127.0.0.1"), port}};
   std::printf("listening on ws://127.0.0.1:%u/\n",
               static_cast<unsigned>(acceptor.local_endpoint().port()));
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   for (;;) {
     tcp::socket socket{ioc};
     acceptor.accept(socket);

@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
   HTTPServer server(new Factory, socket, params);
   server.start();
   std::printf("listening on ws://127.0.0.1:%u/\n", static_cast<unsigned>(socket.address().port()));
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   for (;;)
     std::this_thread::sleep_for(std::chrono::hours(1));
 }

@@ -24,6 +24,6 @@ int main(int argc, char** argv) {
   websocketpp::lib::asio::error_code ec;
   const auto bound = server.get_local_endpoint(ec);
   std::printf("listening on ws://127.0.0.1:%u/\n", static_cast<unsigned>(bound.port()));
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   server.run();
 }
