@@ -3,13 +3,11 @@ of third-party servers (conformance/peers/peers.json), each started on a free lo
 waited for by its readiness line, and stopped by pid."""
 import json
 import os
-import collections
-import select
 import subprocess
-import threading
-import time
 
 import pytest
+
+from processes import start, stop  # noqa: F401  (tests import them from here)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -29,48 +27,6 @@ def pytest_addoption(parser):
 def load_peers():
     with open(os.path.join(PEERS, "peers.json")) as f:
         return json.load(f)["peers"]
-
-
-def start(argv, env=None, cwd=None, timeout=20.0):
-    """Starts a process that prints 'listening on ws://HOST:PORT/'; returns (process, url)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith("listening on "):
-            drain(proc)
-            return proc, line.split()[2]
-    proc.kill()
-    proc.wait()
-    raise RuntimeError(f"{argv[0]} printed no readiness line within {timeout} s: {proc.stderr.read()[-2000:]}")
-
-
-def drain(proc):
-    """Keeps reading the process's output, so a chatty server never blocks on a full pipe; the
-    last lines stay on proc.tail for diagnostics."""
-    proc.tail = collections.deque(maxlen=200)
-
-    def pump(stream):
-        for line in stream:
-            proc.tail.append(line)
-
-    for stream in (proc.stdout, proc.stderr):
-        threading.Thread(target=pump, args=(stream,), daemon=True).start()
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

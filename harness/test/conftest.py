@@ -1,12 +1,11 @@
 import os
-import select
-import subprocess
 import sys
-import time
 
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.append(os.path.join(os.path.dirname(os.path.dirname(HERE)), "conformance"))
+from processes import start, stop  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -25,29 +24,11 @@ def wsprobe(request):
 
 def start_server(argv, timeout=10.0):
     """Starts a server that prints 'listening on ws://HOST:PORT/' and returns (process, url)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            break
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if line.startswith("listening on "):
-            return proc, line.split()[-1]
-    proc.kill()
-    raise RuntimeError(f"{argv} printed no readiness line within {timeout} s: {proc.stderr.read()}")
+    return start(argv, timeout=timeout)
 
 
 def stop_server(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop(proc)
 
 
 @pytest.fixture
