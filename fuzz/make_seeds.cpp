@@ -98,6 +98,14 @@ void make() {
       add_splits(r == Role::server ? "connection_server" : "connection_client", 0x0c, c);
       if (r == Role::client) add_splits("message_assembler", 0x0c, c);
     }
+    // The reader in this role (0x40: server), and bytes after a close frame.
+    const auto reader_config = static_cast<uint8_t>(0x0c | (r == Role::server ? 0x40 : 0));
+    for (const auto& c : conversations(r))
+      add_splits("reader", reader_config, c);
+    add_splits("reader", reader_config,
+               cat({frame(r, 0x88, Bytes{0x03, 0xe8}), frame(r, 0x81, text("after close"))}));
+    add_splits("reader", static_cast<uint8_t>(reader_config | 0x20),  // RSV1 allowed
+               frame(r, 0xc1, vectors::from_hex("f248cdc9c90700")));
     // 1009: a 64-byte limit and a message of 65.
     add_splits(r == Role::server ? "connection_server" : "connection_client", 0x02,
                frame(r, 0x82, vectors::pattern(65)));

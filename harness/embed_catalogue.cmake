@@ -1,6 +1,7 @@
 # Writes OUT, a C++ source holding every conformance/cases/*.json as a string, so the binary runs
 # the catalogue standalone.
 file(GLOB files "${DIR}/*.json")
+list(FILTER files EXCLUDE REGEX "\\.schema\\.json$")  # the JSON Schema describes the cases
 list(SORT files)
 set(body "")
 foreach(f IN LISTS files)

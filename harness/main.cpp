@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "client/ws_client.hpp"
 #include "engine/test_client.hpp"
@@ -10,6 +11,25 @@
 #include "server/echo_server.hpp"
 
 namespace {
+
+// `wsprobe cases`: the catalogue as loaded (generators expanded), one line per case or as the
+// canonical JSON dump the pytest driver reads.
+int print_cases(const wsprobe::harness::CatalogueOptions& o, bool as_json) {
+  std::string error;
+  const auto catalogue = wsprobe::harness::load_catalogue(o, error);
+  if (!catalogue) {
+    (void)std::fprintf(stderr, "wsprobe cases: %s\n", error.c_str());
+    return 2;
+  }
+  if (as_json) {
+    std::printf("%s\n", wsprobe::harness::dump_cases(*catalogue).dump(1).c_str());
+    return 0;
+  }
+  for (const auto& c : catalogue->cases)
+    std::printf("%-8s RFC 6455 %-6s %s\n", c.id.c_str(), c.rfc.c_str(), c.description.c_str());
+  std::printf("%zu cases\n", catalogue->cases.size());
+  return 0;
+}
 
 int run(int argc, char** argv) {
   using namespace wsprobe::harness;
@@ -68,8 +88,10 @@ int run(int argc, char** argv) {
       ->add_option("--spec", ts.spec,
                    "Autobahn fuzzingclient spec JSON (servers, cases, exclude-cases, outdir)")
       ->check(CLI::ExistingFile);
-  ts_cmd->add_option("--catalogue", ts.catalogue_dir,
-                     "Load cases from this directory instead of the built-in ones");
+  ts_cmd->add_option("--catalogue", ts.catalogue_dirs,
+                     "Add the cases in this directory to the built-in ones (repeatable)");
+  ts_cmd->add_flag("--no-builtin-cases{false}", ts.builtin_cases,
+                   "Run only the cases given with --catalogue");
   ts_cmd->add_option("--json", ts.json_path, "Write Autobahn's index.json shape here");
   ts_cmd->add_option("--junit", ts.junit_path, "Write JUnit XML here");
   ts_cmd->add_option("--report-dir", ts.report_dir,
@@ -82,6 +104,10 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   ts_cmd->add_option("--ca", ts.ca_file, "Verify wss servers against this CA file");
   ts_cmd->add_flag("--list", ts.list_only, "List the selected cases and exit");
+  ts_cmd->add_option("--seed", ts.seed,
+                     "Fix masking keys and nonces (each report records the seed it used)");
+  ts_cmd->add_flag("!--no-confirm", ts.confirm,
+                   "Report timer-decided verdicts without re-running them with timeouts x4");
 
   TestClientOptions tc;
   auto* tc_cmd = app.add_subcommand(
@@ -91,7 +117,10 @@ int run(int argc, char** argv) {
   tc_cmd->add_option("--cases", tc.cases,
                      "Case ids or globs to run (default: all but the handshake cases)");
   tc_cmd->add_option("--exclude", tc.exclude, "Case ids or globs to skip");
-  tc_cmd->add_option("--catalogue", tc.catalogue_dir, "Load cases from this directory");
+  tc_cmd->add_option("--catalogue", tc.catalogue_dirs,
+                     "Add the cases in this directory to the built-in ones (repeatable)");
+  tc_cmd->add_flag("--no-builtin-cases{false}", tc.builtin_cases,
+                   "Run only the cases given with --catalogue");
   tc_cmd->add_option("--json", tc.json_path,
                      "Write Autobahn's index.json shape here on /updateReports");
   tc_cmd->add_option("--junit", tc.junit_path, "Write JUnit XML here on /updateReports");
@@ -105,6 +134,18 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   tc_cmd->add_flag("--exit-after-report", tc.exit_after_report,
                    "Exit on /updateReports with the verdict as exit code");
+
+  CatalogueOptions cases_o;
+  bool cases_json = false;
+  auto* cases_cmd =
+      app.add_subcommand("cases", "Print the case catalogue as loaded, generators expanded");
+  cases_cmd->add_flag("--json", cases_json, "Print the canonical JSON dump");
+  cases_cmd->add_option("--catalogue", cases_o.dirs,
+                        "Add the cases in this directory to the built-in ones (repeatable)");
+  cases_cmd->add_flag("--no-builtin-cases{false}", cases_o.builtin,
+                      "Only the cases given with --catalogue");
+  cases_cmd->add_option("--limit", cases_o.limit, "The message size limit, for the 17.x cases")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -121,6 +162,7 @@ int run(int argc, char** argv) {
   }
   if (connect_cmd->parsed()) return connect_and_talk(connect_o);
   if (tc_cmd->parsed()) return test_client(tc);
+  if (cases_cmd->parsed()) return print_cases(cases_o, cases_json);
   return test_server(ts);
 }
 

@@ -1,5 +1,6 @@
 #include "wsprobe/close.hpp"
 
+#include "wsprobe/frame_header.hpp"
 #include "wsprobe/utf8.hpp"
 
 namespace wsprobe::codec {
@@ -17,46 +18,37 @@ CloseCodeClass classify_close_code(uint16_t code) {
 Expected<ClosePayload> parse_close_payload(std::span<const uint8_t> payload) {
   ClosePayload close;
   if (payload.empty()) return close;  // RFC 6455 7.1.5: no status code, treated as 1005
-  if (payload.size() == 1) {
-    return protocol_error("RFC 6455 5.5.1: close payload of 1 byte (a code needs 2)");
-  }
-  if (payload.size() > 125) {
-    return protocol_error("RFC 6455 5.5: control frame payload longer than 125 bytes");
-  }
+  if (payload.size() == 1) return error_of(Rule::close_payload_one_byte);
+  if (payload.size() > max_control_payload) return error_of(Rule::control_frame_too_long);
   close.code = static_cast<uint16_t>((payload[0] << 8) | payload[1]);
-  if (!is_valid_close_code(close.code)) {
-    return protocol_error("RFC 6455 7.4: close code that may not be sent");
-  }
+  if (!is_valid_close_code(close.code)) return error_of(Rule::invalid_close_code);
   const auto reason = payload.subspan(2);
-  if (!is_valid_utf8(reason)) {
-    return Error{close_code::invalid_payload, 0, "RFC 6455 5.5.1: close reason is not valid UTF-8"};
-  }
+  if (!is_valid_utf8(reason)) return error_of(Rule::close_reason_invalid_utf8);
   close.reason.assign(reason.begin(), reason.end());
   return close;
 }
 
-Expected<std::vector<uint8_t>> build_close_payload(uint16_t code, std::string_view reason) {
-  if (code == close_code::no_status) {
-    if (!reason.empty()) return protocol_error("RFC 6455 5.5.1: a reason needs a close code");
-    return std::vector<uint8_t>{};
-  }
-  if (!is_valid_close_code(code)) {
-    return protocol_error("RFC 6455 7.4: close code that may not be sent");
-  }
-  if (reason.size() > max_close_reason) {
-    return protocol_error("RFC 6455 5.5: close reason longer than 123 bytes");
-  }
-  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(reason.data()),
-                                       reason.size());
-  if (!is_valid_utf8(bytes)) {
-    return Error{close_code::invalid_payload, 0, "RFC 6455 5.5.1: close reason is not valid UTF-8"};
-  }
+std::vector<uint8_t> encode_close_payload_unchecked(uint16_t code,
+                                                    std::span<const uint8_t> reason) {
   std::vector<uint8_t> out;
   out.reserve(2 + reason.size());
-  out.push_back(static_cast<uint8_t>(code >> 8));
+  out.push_back(static_cast<uint8_t>(code >> 8));  // RFC 6455 5.5.1: network byte order
   out.push_back(static_cast<uint8_t>(code & 0xFF));
-  out.insert(out.end(), bytes.begin(), bytes.end());
+  out.insert(out.end(), reason.begin(), reason.end());
   return out;
+}
+
+Expected<std::vector<uint8_t>> build_close_payload(uint16_t code, std::string_view reason) {
+  if (code == close_code::no_status) {
+    if (!reason.empty()) return error_of(Rule::close_reason_without_code);
+    return std::vector<uint8_t>{};
+  }
+  if (!is_valid_close_code(code)) return error_of(Rule::invalid_close_code);
+  if (reason.size() > max_close_reason) return error_of(Rule::close_reason_too_long);
+  const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(reason.data()),
+                                       reason.size());
+  if (!is_valid_utf8(bytes)) return error_of(Rule::close_reason_invalid_utf8);
+  return encode_close_payload_unchecked(code, bytes);
 }
 
 }  // namespace wsprobe::codec

@@ -8,19 +8,15 @@
 namespace wsprobe::codec {
 namespace {
 
-FrameParserOptions parser_options(const ConnectionOptions& o) {
-  FrameParserOptions p;
-  p.role = o.role;
-  p.allowed_rsv = o.allowed_rsv;
-  p.max_frame_size = o.max_frame_size != 0 ? o.max_frame_size : o.max_message_size;
-  return p;
-}
-
-AssemblerOptions assembler_options(const ConnectionOptions& o) {
-  AssemblerOptions a;
-  a.max_message_size = o.max_message_size;
-  a.validate_utf8 = o.validate_utf8;
-  return a;
+ReaderOptions reader_options(const ConnectionOptions& o) {
+  ReaderOptions r;
+  r.role = o.role;
+  r.max_message_size = o.max_message_size;
+  r.max_frame_size = o.max_frame_size;
+  r.validate_utf8 = o.validate_utf8;
+  r.allowed_rsv = o.allowed_rsv;
+  r.max_after_close_bytes = 0;  // discarded (RFC 6455 7.1.7), not reported
+  return r;
 }
 
 std::span<const uint8_t> as_bytes(std::string_view s) {
@@ -36,9 +32,7 @@ std::string_view close_reason_for(const Error& error) {
 }  // namespace
 
 Connection::Connection(ConnectionOptions options)
-    : options_(std::move(options)),
-      parser_(parser_options(options_)),
-      assembler_(assembler_options(options_)) {
+    : options_(std::move(options)), reader_(reader_options(options_)) {
   if (!options_.random) options_.random = openssl_random();
 }
 
@@ -50,18 +44,10 @@ State Connection::state() const {
 
 void Connection::receive(std::span<const uint8_t> data) {
   if (discarding_) return;  // RFC 6455 7.1.7: stop processing data
-  scratch_.assign(data.begin(), data.end());
-  std::span<uint8_t> input(scratch_);
-  for (;;) {
-    const FrameEvent ev = parser_.next(input);
-    if (ev.kind == FrameEvent::Kind::need_more) break;
-    Assembled a = assembler_.feed(ev);
-    if (a.kind == Assembled::Kind::error) {
-      fail(a.error);
-      break;
-    }
-    if (a.kind != Assembled::Kind::none) handle(std::move(a));
+  reader_.feed(data);
+  for (ReaderEvent& event : reader_.take_events()) {
     if (discarding_) break;
+    handle(std::move(event));
   }
 }
 
@@ -103,42 +89,28 @@ void Connection::queue_close(uint16_t code, std::string_view reason) {
   sent_close_code_ = code;
 }
 
-void Connection::handle(Assembled&& a) {
-  if (a.kind == Assembled::Kind::message) {
-    events_.emplace_back(MessageEvent{a.opcode, std::move(a.payload), a.rsv});
-    return;
+void Connection::handle(ReaderEvent&& event) {
+  if (auto* ping = std::get_if<PingEvent>(&event)) {
+    // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+    // response", unless it already sent a close frame (nothing may follow it).
+    if (options_.auto_pong && !close_sent_ && out_.size() < options_.max_output_backlog) {
+      (void)send_pong(ping->payload);
+    }
+    events_.emplace_back(std::move(*ping));
+  } else if (auto* message = std::get_if<MessageEvent>(&event)) {
+    events_.emplace_back(std::move(*message));
+  } else if (auto* pong = std::get_if<PongEvent>(&event)) {
+    events_.emplace_back(std::move(*pong));
+  } else if (auto* close = std::get_if<CloseFrameEvent>(&event)) {
+    close_received_ = true;
+    discarding_ = true;  // RFC 6455 1.4: no data after the close frame
+    events_.emplace_back(CloseEvent{close->code, std::move(close->reason), true});
+    // RFC 6455 5.5.1: answer with a close frame, echoing the status code received.
+    queue_close(close->code, {});
+  } else if (auto* failure = std::get_if<FailureEvent>(&event)) {
+    fail(failure->error);
   }
-  switch (a.opcode) {
-    case Opcode::ping:
-      // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
-      // response", unless it already sent a close frame (nothing may follow it).
-      if (options_.auto_pong && !close_sent_ && out_.size() < options_.max_output_backlog) {
-        (void)send_pong(a.payload);
-      }
-      events_.emplace_back(PingEvent{std::move(a.payload)});
-      break;
-    case Opcode::pong:
-      events_.emplace_back(PongEvent{std::move(a.payload)});  // 5.5.3: may be unsolicited
-      break;
-    case Opcode::close:
-      handle_close(a.payload);
-      break;
-    default:
-      break;
-  }
-}
-
-void Connection::handle_close(std::span<const uint8_t> payload) {
-  auto parsed = parse_close_payload(payload);
-  if (!parsed) {
-    fail(parsed.error());
-    return;
-  }
-  close_received_ = true;
-  discarding_ = true;  // RFC 6455 1.4: no data after the close frame
-  events_.emplace_back(CloseEvent{parsed->code, std::move(parsed->reason), true});
-  // RFC 6455 5.5.1: answer with a close frame, echoing the status code received.
-  queue_close(parsed->code, {});
+  // Frame headers and after-close bytes are the tester's evidence, not events of a connection.
 }
 
 void Connection::fail(const Error& error) {
@@ -152,7 +124,7 @@ void Connection::fail(const Error& error) {
 
 std::optional<Error> Connection::send_text(std::string_view text) {
   if (!is_valid_utf8(as_bytes(text))) {
-    return Error{close_code::invalid_payload, 0, "RFC 6455 5.6: text must be valid UTF-8"};
+    return error_of(Rule::send_invalid_utf8_text);
   }
   return send_frame(Opcode::text, as_bytes(text));
 }
@@ -172,7 +144,7 @@ std::optional<Error> Connection::send_pong(std::span<const uint8_t> payload) {
 std::optional<Error> Connection::send_close(uint16_t code, std::string_view reason) {
   auto payload = build_close_payload(code, reason);
   if (!payload) return payload.error();
-  if (queued_close_) return protocol_error("RFC 6455 5.5.1: a close frame is already queued");
+  if (queued_close_) return error_of(Rule::close_already_queued);
   if (auto err = send_frame(Opcode::close, payload.value())) return err;
   close_sent_ = true;
   sent_close_code_ = code;
@@ -181,10 +153,10 @@ std::optional<Error> Connection::send_close(uint16_t code, std::string_view reas
 
 std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload) {
   if (close_sent_ || eof_) {
-    return protocol_error("RFC 6455 5.5.1: nothing may be sent after a close frame");
+    return error_of(Rule::send_after_close);
   }
   if (is_control(static_cast<uint8_t>(opcode)) && payload.size() > max_control_payload) {
-    return protocol_error("RFC 6455 5.5: control frame payload longer than 125 bytes");
+    return error_of(Rule::control_frame_too_long);
   }
   FrameHeader h;
   h.fin = true;

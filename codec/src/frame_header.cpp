@@ -98,14 +98,9 @@ DecodedHeader decode_header(std::span<const uint8_t> in) {
 
   d.status = DecodedHeader::Status::invalid;
   if (extra == 8 && (len >> 63) != 0) {
-    d.error =
-        protocol_error("RFC 6455 5.2: 64-bit payload length with the most significant bit set");
-  } else if (extra == 8 && len <= 0xFFFF) {
-    d.error =
-        protocol_error("RFC 6455 5.2: 64-bit payload length where 16 bits suffice (not minimal)");
-  } else if (extra == 2 && len < length16_marker) {
-    d.error =
-        protocol_error("RFC 6455 5.2: 16-bit payload length where 7 bits suffice (not minimal)");
+    d.error = error_of(Rule::length_top_bit_set);
+  } else if ((extra == 8 && len <= 0xFFFF) || (extra == 2 && len < length16_marker)) {
+    d.error = error_of(Rule::non_minimal_length);  // 64 bits where 16 suffice, or 16 where 7
   } else {
     d.status = DecodedHeader::Status::complete;
   }

@@ -7,30 +7,30 @@ namespace wsprobe::codec {
 
 std::optional<Error> check_header(const FrameHeader& h, const FrameParserOptions& options) {
   if (is_reserved_opcode(h.opcode)) {
-    return protocol_error("RFC 6455 5.2: reserved opcode");
+    return error_of(Rule::reserved_opcode);
   }
   // RFC 6455 5.2: RSV bits only as a negotiated extension defines them. The one we know,
   // permessage-deflate, defines RSV1 on the first frame of a data message only (RFC 7692 6.1).
   const bool first_data_frame = !is_control(h.opcode) && h.opcode != 0;
   const uint8_t allowed = first_data_frame ? options.allowed_rsv : 0;
   if ((h.rsv & ~allowed) != 0) {
-    return protocol_error("RFC 6455 5.2: RSV bit set without an extension that defines it");
+    return error_of(Rule::rsv_without_extension);
   }
   if (is_control(h.opcode)) {
-    if (!h.fin) return protocol_error("RFC 6455 5.5: fragmented control frame");
+    if (!h.fin) return error_of(Rule::control_frame_fragmented);
     if (h.payload_length > max_control_payload) {
-      return protocol_error("RFC 6455 5.5: control frame payload longer than 125 bytes");
+      return error_of(Rule::control_frame_too_long);
     }
   }
   if (options.role == Role::server && !h.masked) {
-    return protocol_error("RFC 6455 5.1: client frame not masked");
+    return error_of(Rule::unmasked_client_frame);
   }
   if (options.role == Role::client && h.masked) {
-    return protocol_error("RFC 6455 5.1: server frame masked");
+    return error_of(Rule::masked_server_frame);
   }
   // Control frames are bounded at 125 bytes already; the limit is for data.
   if (!is_control(h.opcode) && h.payload_length > options.max_frame_size) {
-    return Error{close_code::message_too_big, 0, "RFC 6455 7.4.1: frame larger than the limit"};
+    return error_of(Rule::frame_too_big);
   }
   return std::nullopt;
 }

@@ -60,6 +60,89 @@ std::vector<std::string_view> split_list(std::string_view value) {
   return out;
 }
 
+Error head_error(HttpKind kind, Rule rule) {
+  Error e = error_of(rule);
+  if (kind == HttpKind::response) {
+    e.close_code = close_code::protocol_error;
+    e.http_status = 0;
+  }
+  return e;
+}
+
+bool contains_token(const HttpHeaders& headers, std::string_view name, std::string_view token) {
+  for (const auto& field : headers.fields) {
+    if (!iequals(field.name, name)) continue;
+    for (std::string_view item : split_list(field.value)) {
+      if (iequals(item, token)) return true;
+    }
+  }
+  return false;
+}
+
+std::string_view reason_phrase(int status) {
+  switch (status) {
+    case 101:
+      return "Switching Protocols";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 426:
+      return "Upgrade Required";
+    case 431:
+      return "Request Header Fields Too Large";  // RFC 6585 5
+    case 500:
+      return "Internal Server Error";
+    default:
+      return "";
+  }
+}
+
+HttpResponse http_response(int status, std::vector<HttpHeader> headers) {
+  HttpResponse r;
+  r.status = status;
+  r.reason = reason_phrase(status);
+  r.headers.fields = std::move(headers);
+  return r;
+}
+
+std::string serialize_response(const HttpResponse& response, std::string_view body) {
+  std::string out = "HTTP/1." + std::to_string(response.version_minor) + " " +
+                    std::to_string(response.status) + " ";
+  out += response.reason.empty() ? reason_phrase(response.status) : response.reason;
+  out += crlf;
+  for (const auto& field : response.headers.fields) {
+    out += field.name;
+    out += ": ";
+    out += field.value;
+    out += crlf;
+  }
+  // RFC 9110 8.6: no Content-Length in a 1xx or 204 response; every other answer delimits its
+  // body, even an empty one, so the peer does not read until the connection closes.
+  const bool bodiless = response.status < 200 || response.status == 204;
+  if (!bodiless) {
+    out += "Content-Length: " + std::to_string(body.size());
+    out += crlf;
+  }
+  out += crlf;
+  if (!bodiless) out += body;
+  return out;
+}
+
+std::string serialize_request(std::string_view method, std::string_view target,
+                              std::string_view version, const std::vector<HttpHeader>& headers) {
+  std::string out;
+  out.append(method).append(" ").append(target).append(" ").append(version).append(crlf);
+  for (const auto& field : headers)
+    out.append(field.name).append(": ").append(field.value).append(crlf);
+  out += crlf;
+  return out;
+}
+
 std::vector<std::string_view> HttpHeaders::all(std::string_view name) const {
   std::vector<std::string_view> out;
   for (const auto& f : fields) {
@@ -96,18 +179,15 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
   if (bare != std::string::npos && (pos == std::string::npos || bare < pos)) {
     // A head ended by bare LFs would otherwise wait for a CRLF CRLF that never comes.
     status_ = Status::error;
-    error_ = kind_ == HttpKind::request
-                 ? http_error(400, "RFC 9112 2.2: bare LF in the message head")
-                 : protocol_error("RFC 9112 2.2: bare LF in the message head");
+    error_ = head_error(kind_, Rule::http_bare_lf);
     head_.resize(bare + 2);
     return bare + 2 - old;  // up to the offending LFs, whatever the split
   }
   if (pos == std::string::npos) {
     if (head_.size() >= limits_.max_head_bytes + end_of_head.size()) {
       status_ = Status::error;
-      error_ = kind_ == HttpKind::request
-                   ? http_error(431, "RFC 6585 5: request head larger than the limit")
-                   : protocol_error("RFC 6455 4.1: response head larger than the limit");
+      error_ = error_of(kind_ == HttpKind::request ? Rule::http_request_head_too_large
+                                                   : Rule::http_response_head_too_large);
     }
     return take;
   }
@@ -119,43 +199,42 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
 
 void HttpHeadParser::parse_head() {
   const bool is_request = kind_ == HttpKind::request;
-  auto fail = [&](std::string_view reason, uint16_t status = 400) {
+  auto fail = [&](Rule rule) {
     status_ = Status::error;
-    error_ = is_request ? http_error(status, reason) : protocol_error(reason);
+    error_ = head_error(kind_, rule);
   };
   std::string_view head(head_);
   head.remove_suffix(end_of_head.size() - crlf.size());  // keep one CRLF to end the last line
-  if (head.find('\0') != std::string_view::npos)
-    return fail("RFC 9112 2.2: NUL in the message head");
+  if (head.find('\0') != std::string_view::npos) return fail(Rule::http_nul_in_head);
 
   size_t eol = head.find(crlf);
   const std::string_view start_line = head.substr(0, eol);
   head.remove_prefix(eol + crlf.size());
   if (has_cr_or_lf(start_line)) {
-    return fail("RFC 9112 2.2: bare CR or LF in the message head");
+    return fail(Rule::http_bare_cr_or_lf);
   }
 
   // RFC 9112 3 (request-line) and 4 (status-line): single spaces between the parts.
   const size_t sp1 = start_line.find(' ');
   const size_t sp2 = sp1 == std::string_view::npos ? sp1 : start_line.find(' ', sp1 + 1);
   if (is_request) {
-    if (sp2 == std::string_view::npos) return fail("RFC 9112 3: malformed request line");
+    if (sp2 == std::string_view::npos) return fail(Rule::http_malformed_request_line);
     request_.method = start_line.substr(0, sp1);
     request_.target = start_line.substr(sp1 + 1, sp2 - sp1 - 1);
     if (!is_token(request_.method) || request_.target.empty() ||
         has_space_or_ctl(request_.target) ||
         !parse_version(start_line.substr(sp2 + 1), request_.version_minor)) {
-      return fail("RFC 9112 3: malformed request line");
+      return fail(Rule::http_malformed_request_line);
     }
   } else {
     if (sp1 == std::string_view::npos ||
         !parse_version(start_line.substr(0, sp1), response_.version_minor)) {
-      return fail("RFC 9112 4: malformed status line");
+      return fail(Rule::http_malformed_status_line);
     }
     const std::string_view code =
         start_line.substr(sp1 + 1, sp2 == std::string_view::npos ? sp2 : sp2 - sp1 - 1);
     if (code.size() != 3 || !ascii::all_of(code, ascii::digit)) {
-      return fail("RFC 9112 4: malformed status code");
+      return fail(Rule::http_malformed_status_line);
     }
     response_.status = (code[0] - '0') * 100 + (code[1] - '0') * 10 + (code[2] - '0');
     if (sp2 != std::string_view::npos) response_.reason = start_line.substr(sp2 + 1);
@@ -168,24 +247,24 @@ void HttpHeadParser::parse_head() {
     const std::string_view line = head.substr(0, eol);
     head.remove_prefix(eol + crlf.size());
     if (has_cr_or_lf(line)) {
-      return fail("RFC 9112 2.2: bare CR or LF in the message head");
+      return fail(Rule::http_bare_cr_or_lf);
     }
     if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
-      return fail("RFC 9112 5.2: obsolete line folding");
+      return fail(Rule::http_obsolete_line_folding);
     }
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
-      return fail("RFC 9112 5.1: malformed header field");
+      return fail(Rule::http_malformed_header);
     }
     const std::string_view value = trim(line.substr(colon + 1));
     if (std::any_of(value.begin(), value.end(), [](char c) {
           const auto u = static_cast<unsigned char>(c);
           return (u < 0x20 && c != '\t') || u == 0x7F;
         })) {
-      return fail("RFC 9110 5.5: control character in a header value");
+      return fail(Rule::http_control_character);
     }
     if (headers.fields.size() == limits_.max_header_count) {
-      return fail("RFC 6585 5: more header fields than the limit", 431);
+      return fail(Rule::http_too_many_headers);
     }
     headers.fields.push_back(HttpHeader{std::string(line.substr(0, colon)), std::string(value)});
   }

@@ -37,12 +37,11 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
   const auto opcode = static_cast<Opcode>(h.opcode);
   if (opcode == Opcode::continuation) {
     if (!in_message_) {
-      return failure(
-          protocol_error("RFC 6455 5.4: continuation frame with no message to continue"));
+      return failure(error_of(Rule::continuation_without_message));
     }
   } else {
     if (in_message_) {
-      return failure(protocol_error("RFC 6455 5.4: new data frame inside a fragmented message"));
+      return failure(error_of(Rule::data_frame_inside_message));
     }
     in_message_ = true;
     message_opcode_ = opcode;
@@ -55,8 +54,7 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
   // Checked against what the header announces, so an oversized message fails before its
   // payload is read (RFC 6455 10.4).
   if (h.payload_length > options_.max_message_size - message_size_) {
-    return failure(
-        Error{close_code::message_too_big, 0, "RFC 6455 10.4: message larger than the limit"});
+    return failure(error_of(Rule::message_too_big));
   }
   message_size_ += h.payload_length;
   return {};
@@ -70,8 +68,7 @@ Assembled MessageAssembler::on_payload(std::span<const uint8_t> bytes) {
   message_.insert(message_.end(), bytes.begin(), bytes.end());
   // RFC 6455 8.1: text is validated as it arrives, so invalid UTF-8 fails fast (Autobahn 6.4).
   if (check_utf8_ && !utf8_.feed(bytes)) {
-    return failure(
-        Error{close_code::invalid_payload, 0, "RFC 6455 8.1: text message is not valid UTF-8"});
+    return failure(error_of(Rule::invalid_utf8));
   }
   return {};
 }
@@ -87,8 +84,7 @@ Assembled MessageAssembler::on_end(const FrameHeader& h) {
   }
   if (!h.fin) return a;
   if (check_utf8_ && !utf8_.finish()) {
-    return failure(Error{close_code::invalid_payload, 0,
-                         "RFC 6455 8.1: text message ends inside a UTF-8 sequence"});
+    return failure(error_of(Rule::truncated_utf8));
   }
   in_message_ = false;
   a.kind = Assembled::Kind::message;

@@ -74,6 +74,24 @@ TEST(Close, RejectsOneBytePayload) {
   const auto parsed = parse_close_payload(from_hex("03"));
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().close_code, close_code::protocol_error);
+  EXPECT_EQ(parsed.error().rule, Rule::close_payload_one_byte);
+}
+
+TEST(Close, RejectsCodesThatMayNotBeSentAsInvalidCloseCode) {
+  for (const char* hex :
+       {"03e7", "03ec", "03ed", "03ee", "03f7", "1388"}) {  // 999 1004-6 1015 5000
+    const auto parsed = parse_close_payload(from_hex(hex));
+    ASSERT_FALSE(parsed) << hex;
+    EXPECT_EQ(parsed.error().rule, Rule::invalid_close_code) << hex;
+    EXPECT_EQ(parsed.error().close_code, close_code::protocol_error) << hex;
+  }
+}
+
+TEST(Close, RejectsPayloadLongerThan125AsAControlFrameTooLong) {
+  const auto parsed =
+      parse_close_payload(vectors::concat(from_hex("03e8"), std::vector<uint8_t>(124, 'x')));
+  ASSERT_FALSE(parsed);
+  EXPECT_EQ(parsed.error().rule, Rule::control_frame_too_long);
 }
 
 TEST(Close, ParsesCodeAndUtf8Reason) {
@@ -89,6 +107,7 @@ TEST(Close, RejectsInvalidUtf8ReasonWith1007) {
       parse_close_payload(from_hex("03e8 cebae1bdb9cf83cebcceb5eda080656469746564"));
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().close_code, close_code::invalid_payload);
+  EXPECT_EQ(parsed.error().rule, Rule::close_reason_invalid_utf8);
 }
 
 TEST(Close, BuildsPayloadsItCanParseBack) {
@@ -100,11 +119,28 @@ TEST(Close, BuildsPayloadsItCanParseBack) {
 }
 
 TEST(Close, RefusesToBuildWhatMayNotBeSent) {
-  EXPECT_FALSE(build_close_payload(1006));
-  EXPECT_FALSE(build_close_payload(1005, "reason without code"));
-  EXPECT_FALSE(build_close_payload(1000, std::string(124, 'x')));
+  EXPECT_EQ(build_close_payload(1006).error().rule, Rule::invalid_close_code);
+  EXPECT_EQ(build_close_payload(1005, "reason without code").error().rule,
+            Rule::close_reason_without_code);
+  EXPECT_EQ(build_close_payload(1000, std::string(124, 'x')).error().rule,
+            Rule::close_reason_too_long);
   EXPECT_TRUE(build_close_payload(1000, std::string(123, 'x')));
-  EXPECT_FALSE(build_close_payload(1000, "\xff"));
+  EXPECT_EQ(build_close_payload(1000, "\xff").error().rule, Rule::close_reason_invalid_utf8);
+}
+
+TEST(Close, UncheckedEncoderWritesWhateverItIsGiven) {
+  // What the checked builder refuses: a local-only code, a reason that is not UTF-8, and a
+  // payload over 125 bytes (the tester sends them to see the peer refuse them).
+  EXPECT_EQ(encode_close_payload_unchecked(1005), from_hex("03ed"));
+  EXPECT_EQ(encode_close_payload_unchecked(0, from_hex("ff c0")), from_hex("0000 ffc0"));
+  EXPECT_EQ(encode_close_payload_unchecked(65535, std::vector<uint8_t>(200, 'x')).size(), 202u);
+  EXPECT_FALSE(parse_close_payload(encode_close_payload_unchecked(1005)));
+}
+
+TEST(Close, CheckedBuilderAgreesWithTheUncheckedEncoderOnValidInput) {
+  const std::string reason = "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5";
+  const std::vector<uint8_t> bytes(reason.begin(), reason.end());
+  EXPECT_EQ(build_close_payload(3000, reason).value(), encode_close_payload_unchecked(3000, bytes));
 }
 
 }  // namespace

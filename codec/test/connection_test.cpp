@@ -130,6 +130,7 @@ TEST_P(ConnectionBothRoles, FailsInvalidCloseCodesWith1002) {
     ASSERT_EQ(events.size(), 1u) << code;
     EXPECT_EQ(std::get<FailureEvent>(events[0]).error.close_code, close_code::protocol_error)
         << code;
+    EXPECT_EQ(std::get<FailureEvent>(events[0]).error.rule, Rule::invalid_close_code) << code;
     EXPECT_EQ(c.sent_close_code(), close_code::protocol_error);
     EXPECT_FALSE(c.should_close_transport());  // the close frame goes out first
     EXPECT_EQ(sent_frames(c, role).at(0).header.opcode, 0x8);
@@ -158,6 +159,7 @@ TEST_P(ConnectionBothRoles, FailsInvalidUtf8TextWith1007AndSendsCloseFrame) {
   const auto events = c.events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(std::get<FailureEvent>(events[0]).error.close_code, close_code::invalid_payload);
+  EXPECT_EQ(std::get<FailureEvent>(events[0]).error.rule, Rule::invalid_utf8);
   const auto frames = sent_frames(c, role);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].header.opcode, 0x8);
@@ -186,6 +188,7 @@ TEST_P(ConnectionBothRoles, FailsOnceThenDiscardsInput) {
   const auto events = c.events();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(std::get<FailureEvent>(events[0]).error.close_code, close_code::protocol_error);
+  EXPECT_EQ(std::get<FailureEvent>(events[0]).error.rule, Rule::reserved_opcode);
   EXPECT_EQ(sent_frames(c, role).size(), 1u);
 }
 
@@ -206,7 +209,7 @@ TEST_P(ConnectionBothRoles, RefusesToSendAfterClose) {
   EXPECT_FALSE(c.send_close(1000, "done"));
   EXPECT_EQ(c.state(), State::closing);
   EXPECT_TRUE(c.close_expected());
-  EXPECT_TRUE(c.send_text("late"));
+  EXPECT_EQ(c.send_text("late")->rule, Rule::send_after_close);
   EXPECT_TRUE(c.send_ping());
   EXPECT_TRUE(c.send_close());
   EXPECT_EQ(sent_frames(c, GetParam()).size(), 1u);
@@ -215,8 +218,9 @@ TEST_P(ConnectionBothRoles, RefusesToSendAfterClose) {
 TEST_P(ConnectionBothRoles, RefusesInvalidSends) {
   Connection c(options(GetParam()));
   EXPECT_EQ(c.send_text("\xed\xa0\x80")->close_code, close_code::invalid_payload);
-  EXPECT_TRUE(c.send_ping(std::vector<uint8_t>(126)));
-  EXPECT_TRUE(c.send_close(1006));
+  EXPECT_EQ(c.send_text("\xed\xa0\x80")->rule, Rule::send_invalid_utf8_text);
+  EXPECT_EQ(c.send_ping(std::vector<uint8_t>(126))->rule, Rule::control_frame_too_long);
+  EXPECT_EQ(c.send_close(1006)->rule, Rule::invalid_close_code);
   EXPECT_TRUE(c.bytes_to_send().empty());
 }
 

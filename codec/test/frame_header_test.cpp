@@ -41,6 +41,7 @@ TEST(FrameHeader, RejectsSixteenBitLengthBelow126) {
   const auto d = decode_header(from_hex("82 7e 00 7d"));
   EXPECT_EQ(d.status, DecodedHeader::Status::invalid);
   EXPECT_EQ(d.error.close_code, close_code::protocol_error);
+  EXPECT_EQ(d.error.rule, Rule::non_minimal_length);
 }
 
 TEST(FrameHeader, AcceptsSixteenBitLengthOf126) {
@@ -51,6 +52,7 @@ TEST(FrameHeader, RejectsSixtyFourBitLengthBelow65536) {
   const auto d = decode_header(from_hex("82 7f 00 00 00 00 00 00 ff ff"));
   EXPECT_EQ(d.status, DecodedHeader::Status::invalid);
   EXPECT_EQ(d.error.close_code, close_code::protocol_error);
+  EXPECT_EQ(d.error.rule, Rule::non_minimal_length);
   EXPECT_EQ(decode_header(from_hex("82 7f 00 00 00 00 00 01 00 00")).status,
             DecodedHeader::Status::complete);
 }
@@ -58,6 +60,7 @@ TEST(FrameHeader, RejectsSixtyFourBitLengthBelow65536) {
 TEST(FrameHeader, RejectsSixtyFourBitLengthWithTopBitSet) {
   const auto d = decode_header(from_hex("82 7f 80 00 00 00 00 00 00 00"));
   EXPECT_EQ(d.status, DecodedHeader::Status::invalid);
+  EXPECT_EQ(d.error.rule, Rule::length_top_bit_set);
   EXPECT_NE(d.error.reason.find("most significant bit"), std::string_view::npos);
 }
 

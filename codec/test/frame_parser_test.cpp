@@ -22,6 +22,11 @@ uint16_t failure_code(Role role, const std::vector<uint8_t>& bytes) {
   return log.error ? log.error->close_code : 0;
 }
 
+Rule failure_rule(Role role, const std::vector<uint8_t>& bytes) {
+  const auto log = parse_whole(as(role), bytes);
+  return log.error ? log.error->rule : Rule::unspecified;
+}
+
 TEST(FrameParser, ParsesEveryRfcExampleInItsReceiversRole) {
   for (const auto& v : vectors::rfc_frame_vectors()) {
     const auto log = parse_whole(as(v.receiver), v.bytes);
@@ -35,17 +40,21 @@ TEST(FrameParser, ParsesEveryRfcExampleInItsReceiversRole) {
 
 TEST(FrameParser, ServerRejectsUnmaskedFrame) {
   EXPECT_EQ(failure_code(Role::server, from_hex("81 05 48656c6c6f")), close_code::protocol_error);
+  EXPECT_EQ(failure_rule(Role::server, from_hex("81 05 48656c6c6f")), Rule::unmasked_client_frame);
 }
 
 TEST(FrameParser, ClientRejectsMaskedFrame) {
   EXPECT_EQ(failure_code(Role::client, from_hex("81 85 37fa213d 7f9f4d5158")),
             close_code::protocol_error);
+  EXPECT_EQ(failure_rule(Role::client, from_hex("81 85 37fa213d 7f9f4d5158")),
+            Rule::masked_server_frame);
 }
 
 TEST(FrameParser, RejectsEveryReservedOpcode) {
   for (uint8_t op : {3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF}) {
     const std::vector<uint8_t> frame{static_cast<uint8_t>(0x80 | op), 0x00};
     EXPECT_EQ(failure_code(Role::client, frame), close_code::protocol_error) << int(op);
+    EXPECT_EQ(failure_rule(Role::client, frame), Rule::reserved_opcode) << int(op);
   }
 }
 
@@ -53,6 +62,7 @@ TEST(FrameParser, RejectsEachRsvBitWithoutExtension) {
   for (uint8_t bits = 1; bits < 8; ++bits) {
     const std::vector<uint8_t> frame{static_cast<uint8_t>(0x81 | bits << 4), 0x00};
     EXPECT_EQ(failure_code(Role::client, frame), close_code::protocol_error) << int(bits);
+    EXPECT_EQ(failure_rule(Role::client, frame), Rule::rsv_without_extension) << int(bits);
   }
 }
 
@@ -87,6 +97,7 @@ TEST(FrameParser, RejectsControlFrameLongerThan125) {
   std::vector<uint8_t> frame = from_hex("89 7e 00 7e");
   frame.resize(frame.size() + 126, 'x');
   EXPECT_EQ(failure_code(Role::client, frame), close_code::protocol_error);
+  EXPECT_EQ(failure_rule(Role::client, frame), Rule::control_frame_too_long);
 }
 
 TEST(FrameParser, AcceptsControlFrameOf125) {
@@ -98,6 +109,7 @@ TEST(FrameParser, AcceptsControlFrameOf125) {
 TEST(FrameParser, RejectsFragmentedControlFrame) {
   EXPECT_EQ(failure_code(Role::client, from_hex("09 00")), close_code::protocol_error);
   EXPECT_EQ(failure_code(Role::client, from_hex("08 00")), close_code::protocol_error);
+  EXPECT_EQ(failure_rule(Role::client, from_hex("09 00")), Rule::control_frame_fragmented);
 }
 
 TEST(FrameParser, RejectsFrameOverTheLimitAtItsHeader) {
@@ -107,6 +119,7 @@ TEST(FrameParser, RejectsFrameOverTheLimitAtItsHeader) {
   const auto log = parse_whole(o, from_hex("82 0b"));
   ASSERT_TRUE(log.error);
   EXPECT_EQ(log.error->close_code, close_code::message_too_big);
+  EXPECT_EQ(log.error->rule, Rule::frame_too_big);
   EXPECT_FALSE(parse_whole(o, from_hex("82 0a 00 00 00 00 00 00 00 00 00 00")).error);
 }
 
@@ -159,6 +172,7 @@ TEST(FrameParser, CheckHeaderNamesTheRuleBroken) {
   const FrameHeader unmasked{true, 0, 0x1, false, {}, 0};
   const auto err = check_header(unmasked, o);
   ASSERT_TRUE(err);
+  EXPECT_EQ(err->rule, Rule::unmasked_client_frame);
   EXPECT_NE(err->reason.find("RFC 6455 5.1"), std::string_view::npos);
 }
 

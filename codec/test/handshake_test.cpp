@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "rfc6455_vectors.hpp"
@@ -43,6 +44,14 @@ uint16_t status_of(const HttpRequest& r) {
   return v ? 101 : v.error().http_status;
 }
 
+// The rule a rejected request broke; its status must be the rule's own.
+std::optional<Rule> rule_of(const HttpRequest& r) {
+  const auto v = validate_request(r);
+  if (v) return std::nullopt;
+  EXPECT_EQ(v.error().http_status, rule_info(v.error().rule).http_status);
+  return v.error().rule;
+}
+
 TEST(Handshake, ComputesRfcAcceptValue) {
   EXPECT_EQ(compute_accept(vectors::rfc_key), vectors::rfc_accept);
 }
@@ -68,13 +77,15 @@ TEST(Handshake, AcceptsMinimalRequest) {
 
 TEST(Handshake, RejectsMissingHost) {
   EXPECT_EQ(status_of(request_with({{"Host", ""}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Host", ""}})), Rule::handshake_missing_host);
 }
 TEST(Handshake, RejectsDuplicatedHost) {
   EXPECT_EQ(status_of(with_extra({"Host", "other.example"})), 400);
+  EXPECT_EQ(rule_of(with_extra({"Host", "other.example"})), Rule::handshake_repeated_host);
 }
 TEST(Handshake, RejectsMalformedHost) {
   for (const char* host : {"exa mple.com", "host:", "host:80x", "[::1", "[zz]:80", "h/o"}) {
-    EXPECT_EQ(status_of(request_with({{"Host", host}})), 400) << host;
+    EXPECT_EQ(rule_of(request_with({{"Host", host}})), Rule::handshake_bad_host) << host;
   }
   for (const char* host : {"127.0.0.1:9001", "[::1]:80", "[::1]", "example.com"}) {
     EXPECT_EQ(status_of(request_with({{"Host", host}})), 101) << host;
@@ -83,9 +94,10 @@ TEST(Handshake, RejectsMalformedHost) {
 
 TEST(Handshake, RejectsMissingUpgrade) {
   EXPECT_EQ(status_of(request_with({{"Upgrade", ""}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Upgrade", ""}})), Rule::handshake_bad_upgrade);
 }
 TEST(Handshake, RejectsUpgradeToAnotherProtocol) {
-  EXPECT_EQ(status_of(request_with({{"Upgrade", "h2c"}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Upgrade", "h2c"}})), Rule::handshake_bad_upgrade);
 }
 TEST(Handshake, AcceptsUpgradeInAnyCase) {
   EXPECT_EQ(status_of(request_with({{"Upgrade", "WebSocket"}})), 101);
@@ -93,9 +105,10 @@ TEST(Handshake, AcceptsUpgradeInAnyCase) {
 
 TEST(Handshake, RejectsMissingConnection) {
   EXPECT_EQ(status_of(request_with({{"Connection", ""}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Connection", ""}})), Rule::handshake_bad_connection);
 }
 TEST(Handshake, RejectsConnectionWithoutUpgradeToken) {
-  EXPECT_EQ(status_of(request_with({{"Connection", "keep-alive"}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Connection", "keep-alive"}})), Rule::handshake_bad_connection);
 }
 TEST(Handshake, AcceptsConnectionTokenLists) {
   EXPECT_EQ(status_of(request_with({{"Connection", "keep-alive, Upgrade"}})), 101);
@@ -107,41 +120,52 @@ TEST(Handshake, AcceptsConnectionTokenLists) {
 
 TEST(Handshake, RejectsMissingKey) {
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", ""}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Sec-WebSocket-Key", ""}})), Rule::handshake_missing_key);
 }
 TEST(Handshake, RejectsDuplicatedKey) {
   EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Key", "AQIDBAUGBwgJCgsMDQ4PEA=="})), 400);
+  EXPECT_EQ(rule_of(with_extra({"Sec-WebSocket-Key", "AQIDBAUGBwgJCgsMDQ4PEA=="})),
+            Rule::handshake_repeated_key);
 }
 TEST(Handshake, RejectsMalformedKey) {
   for (const char* key :
        {"dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ===", "dGhlIHNhbXBsZSBub25j",
         "dGhlIHNhbXBsZSBub25jZ*==", "AQIDBAUGBwgJCgsMDQ4PEBE="}) {
-    EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", key}})), 400) << key;
+    EXPECT_EQ(rule_of(request_with({{"Sec-WebSocket-Key", key}})), Rule::handshake_bad_key) << key;
   }
 }
 
 TEST(Handshake, RejectsMissingVersionWith400) {
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", ""}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Sec-WebSocket-Version", ""}})),
+            Rule::handshake_missing_version);
 }
 TEST(Handshake, RejectsVersions12And14With426) {
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "12"}})), 426);
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "14"}})), 426);
   EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Version", "8"}})), 426);
+  EXPECT_EQ(rule_of(request_with({{"Sec-WebSocket-Version", "8"}})),
+            Rule::handshake_unsupported_version);
 }
 TEST(Handshake, RejectsDuplicatedVersionWith400) {
   EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Version", "13"})), 400);
+  EXPECT_EQ(rule_of(with_extra({"Sec-WebSocket-Version", "13"})), Rule::handshake_repeated_version);
 }
 TEST(Handshake, RejectsNonCanonicalKey) {
   // "dGhlIHNhbXBsZSBub25jZR==" decodes to the same 16 bytes with non-zero padding bits.
-  EXPECT_EQ(status_of(request_with({{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZR=="}})), 400);
+  EXPECT_EQ(rule_of(request_with({{"Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZR=="}})),
+            Rule::handshake_bad_key);
 }
 
 TEST(Handshake, RejectsPostAndHttp10) {
   auto post = request_with();
   post.method = "POST";
   EXPECT_EQ(status_of(post), 400);
+  EXPECT_EQ(rule_of(post), Rule::handshake_method_not_get);
   auto old = request_with();
   old.version_minor = 0;
   EXPECT_EQ(status_of(old), 400);
+  EXPECT_EQ(rule_of(old), Rule::handshake_http_version);
 }
 
 TEST(Handshake, RejectionResponseNamesVersion13) {
@@ -182,12 +206,16 @@ TEST(Handshake, ParsesExtensionOffers) {
        {"permessage-deflate;", "a; b=", "a b", "a; b=\"unterminated", "a; b=\"no token\""}) {
     HttpHeaders x;
     x.fields = {{"Sec-WebSocket-Extensions", bad}};
-    EXPECT_FALSE(parse_extensions(x)) << bad;
+    const auto parsed = parse_extensions(x);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().rule, Rule::handshake_bad_extensions) << bad;
   }
 }
 
 TEST(Handshake, RejectsSubprotocolThatIsNotAToken) {
   EXPECT_EQ(status_of(with_extra({"Sec-WebSocket-Protocol", "chat, bad/proto"})), 400);
+  EXPECT_EQ(rule_of(with_extra({"Sec-WebSocket-Protocol", "chat, bad/proto"})),
+            Rule::handshake_bad_subprotocol);
 }
 
 // --- client side ---
@@ -242,20 +270,30 @@ TEST(Handshake, ClientRejectsEachDefectOfTheResponse) {
   no_connection.headers.fields.erase(no_connection.headers.fields.begin() + 1);
   auto wrong_accept = response_for("AQIDBAUGBwgJCgsMDQ4PEA==");
   auto two_accepts = response_for(kKey, {{"Sec-WebSocket-Accept", compute_accept(kKey)}});
-  for (const auto& [name, response] : std::vector<std::pair<const char*, HttpResponse>>{
-           {"status 200", bad_status},
-           {"no Upgrade", no_upgrade},
-           {"no Connection", no_connection},
-           {"wrong accept", wrong_accept},
-           {"two accepts", two_accepts},
-           {"unoffered subprotocol", response_for(kKey, {{"Sec-WebSocket-Protocol", "superchat"}})},
-           {"two subprotocols", response_for(kKey, {{"Sec-WebSocket-Protocol", "chat"},
-                                                    {"Sec-WebSocket-Protocol", "chat"}})},
+  struct Row {
+    const char* name;
+    HttpResponse response;
+    Rule rule;
+  };
+  for (const auto& [name, response, rule] : std::vector<Row>{
+           {"status 200", bad_status, Rule::handshake_status_not_101},
+           {"no Upgrade", no_upgrade, Rule::handshake_response_bad_upgrade},
+           {"no Connection", no_connection, Rule::handshake_response_bad_connection},
+           {"wrong accept", wrong_accept, Rule::handshake_wrong_accept},
+           {"two accepts", two_accepts, Rule::handshake_missing_accept},
+           {"unoffered subprotocol", response_for(kKey, {{"Sec-WebSocket-Protocol", "superchat"}}),
+            Rule::handshake_subprotocol_not_offered},
+           {"two subprotocols",
+            response_for(kKey,
+                         {{"Sec-WebSocket-Protocol", "chat"}, {"Sec-WebSocket-Protocol", "chat"}}),
+            Rule::handshake_many_subprotocols},
            {"unoffered extension",
-            response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}})},
+            response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate"}}),
+            Rule::handshake_extension_not_offered},
        }) {
     const auto v = validate_response(response, kKey, o);
     ASSERT_FALSE(v) << name;
+    EXPECT_EQ(v.error().rule, rule) << name;
     EXPECT_EQ(v.error().close_code, close_code::protocol_error) << name;
   }
 }
@@ -275,7 +313,8 @@ TEST(Handshake, ClientRejectsTheSameExtensionSelectedTwice) {
   const auto v = validate_response(
       response_for(kKey, {{"Sec-WebSocket-Extensions", "permessage-deflate, permessage-deflate"}}),
       kKey, o);
-  EXPECT_FALSE(v);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().rule, Rule::handshake_repeated_extension);
 }
 
 TEST(Handshake, GeneratedKeysAreValidAndDiffer) {

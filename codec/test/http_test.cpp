@@ -73,6 +73,7 @@ TEST(HttpHeadParser, RejectsHeadOverTheByteLimitWith431) {
   const size_t used = p.feed(bytes(text));
   EXPECT_EQ(p.status(), HttpHeadParser::Status::error);
   EXPECT_EQ(p.error().http_status, 431);
+  EXPECT_EQ(p.error().rule, Rule::http_request_head_too_large);
   EXPECT_LE(used, 104u);  // never buffered beyond the limit
 }
 
@@ -83,25 +84,30 @@ TEST(HttpHeadParser, RejectsMoreHeadersThanTheCountLimitWith431) {
       parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", limits);
   EXPECT_EQ(p.status(), HttpHeadParser::Status::error);
   EXPECT_EQ(p.error().http_status, 431);
+  EXPECT_EQ(p.error().rule, Rule::http_too_many_headers);
   EXPECT_EQ(
       parse(HttpKind::request, "GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", limits).status(),
       HttpHeadParser::Status::complete);
 }
 
-TEST(HttpHeadParser, RejectsMalformedHeads) {
-  for (std::string_view bad : {
-           "GET /\r\n\r\n",                              // no version
-           "GET / HTTP/2.0\r\n\r\n",                     // not HTTP/1.x
-           "GET  / HTTP/1.1\r\n\r\n",                    // empty target
-           "GET / HTTP/1.1\r\nNoColon\r\n\r\n",          // header without colon
-           "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",      // space in name
-           "GET / HTTP/1.1\r\nA: 1\r\n folded\r\n\r\n",  // obs-fold
-           "GET / HTTP/1.1\r\nA: x\x01y\r\n\r\n",        // control character
-           "GET / HTTP/1.1\nHost: x\n\n",                // bare LF
-       }) {
+TEST(HttpHeadParser, RejectsMalformedHeadsNamingTheRule) {
+  const std::vector<std::pair<std::string_view, Rule>> rows = {
+      {"GET /\r\n\r\n", Rule::http_malformed_request_line},            // no version
+      {"GET / HTTP/2.0\r\n\r\n", Rule::http_malformed_request_line},   // not HTTP/1.x
+      {"GET  / HTTP/1.1\r\n\r\n", Rule::http_malformed_request_line},  // empty target
+      {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", Rule::http_malformed_header},
+      {"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", Rule::http_malformed_header},
+      {"GET / HTTP/1.1\r\nA: 1\r\n folded\r\n\r\n", Rule::http_obsolete_line_folding},
+      {"GET / HTTP/1.1\r\nA: x\x01y\r\n\r\n", Rule::http_control_character},
+      {"GET / HTTP/1.1\nHost: x\n\n", Rule::http_bare_lf},
+      {"GET / HTTP/1.1\r\nA: x\ry\r\n\r\n", Rule::http_bare_cr_or_lf},
+      {std::string_view("GET / HTTP/1.1\r\nA: \0\r\n\r\n", 24), Rule::http_nul_in_head},
+  };
+  for (const auto& [bad, rule] : rows) {
     const auto p = parse(HttpKind::request, bad);
     EXPECT_EQ(p.status(), HttpHeadParser::Status::error) << bad;
     EXPECT_EQ(p.error().http_status, 400) << bad;
+    EXPECT_EQ(p.error().rule, rule) << bad;
   }
 }
 
@@ -123,11 +129,53 @@ TEST(HttpHeadParser, ResponseErrorsCarryProtocolErrorNotStatus) {
   ASSERT_EQ(p.status(), HttpHeadParser::Status::error);
   EXPECT_EQ(p.error().close_code, 1002);
   EXPECT_EQ(p.error().http_status, 0);
+  EXPECT_EQ(p.error().rule, Rule::http_malformed_status_line);
 }
 
 TEST(HttpHeadParser, WaitsForTheEmptyLine) {
   const auto p = parse(HttpKind::request, "GET / HTTP/1.1\r\nHost: x\r\n");
   EXPECT_EQ(p.status(), HttpHeadParser::Status::incomplete);
+}
+
+TEST(HttpResponseWriter, WritesTheStatusLineHeadersAndContentLength) {
+  EXPECT_EQ(serialize_response(http_response(404, {{"Connection", "close"}}), "gone\n"),
+            "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 5\r\n\r\ngone\n");
+  EXPECT_EQ(serialize_response(http_response(431)),
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n\r\n");
+}
+
+TEST(HttpResponseWriter, Writes101WithoutContentLength) {
+  // RFC 9110 8.6: a 1xx response has no content.
+  EXPECT_EQ(serialize_response(http_response(101, {{"Upgrade", "websocket"}})),
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
+}
+
+TEST(HttpResponseWriter, HasAReasonPhraseForEveryStatusItWrites) {
+  for (int status : {101, 200, 400, 404, 405, 426, 431}) {
+    EXPECT_FALSE(reason_phrase(status).empty()) << status;
+  }
+}
+
+TEST(HttpResponseWriter, OutputParsesBackToTheSameResponse) {
+  const std::string text =
+      serialize_response(http_response(426, {{"Sec-WebSocket-Version", "13"}}), "x");
+  const auto p = parse(HttpKind::response, text);
+  ASSERT_EQ(p.status(), HttpHeadParser::Status::complete);
+  EXPECT_EQ(p.response().status, 426);
+  EXPECT_EQ(p.response().reason, "Upgrade Required");
+  EXPECT_EQ(p.response().headers.single("Sec-WebSocket-Version"), "13");
+}
+
+TEST(HttpRequestWriter, WritesTheRequestAsGiven) {
+  EXPECT_EQ(serialize_request("POST", "/x", "HTTP/1.0", {{"Host", "a"}, {"Host", "b"}}),
+            "POST /x HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n");
+}
+
+TEST(HttpHeaders, FindsATokenAcrossRepeatedListFields) {
+  HttpHeaders h;
+  h.fields = {{"Connection", "keep-alive"}, {"connection", "x, UPGRADE"}};
+  EXPECT_TRUE(contains_token(h, "Connection", "upgrade"));
+  EXPECT_FALSE(contains_token(h, "Connection", "close"));
 }
 
 TEST(HttpHeaders, SplitsTokenListsAndDropsEmptyElements) {

@@ -64,12 +64,15 @@ TEST(MessageAssembler, PassesControlFramesBetweenFragments) {
 }
 
 TEST(MessageAssembler, RejectsContinuationWithoutMessage) {
+  EXPECT_EQ(assemble(from_hex("80 01 41")).error->rule, Rule::continuation_without_message);
+  EXPECT_EQ(assemble(from_hex("81 01 41 00 01 41")).error->rule,
+            Rule::continuation_without_message);
   EXPECT_EQ(assemble(from_hex("80 01 41")).error->close_code, close_code::protocol_error);
-  EXPECT_EQ(assemble(from_hex("81 01 41 00 01 41")).error->close_code, close_code::protocol_error);
 }
 
 TEST(MessageAssembler, RejectsNewMessageInsideFragmentedMessage) {
-  EXPECT_EQ(assemble(from_hex("01 01 41 81 01 42")).error->close_code, close_code::protocol_error);
+  EXPECT_EQ(assemble(from_hex("01 01 41 81 01 42")).error->rule, Rule::data_frame_inside_message);
+  EXPECT_EQ(assemble(from_hex("01 01 41 02 01 42")).error->rule, Rule::data_frame_inside_message);
   EXPECT_EQ(assemble(from_hex("01 01 41 02 01 42")).error->close_code, close_code::protocol_error);
 }
 
@@ -87,6 +90,7 @@ TEST(MessageAssembler, FailsFragmentedMessageCrossingTheLimitAtTheCrossingHeader
   const auto out = assemble(from_hex("02 04 01020304 00 04 05060708 80 03 090a0b"), o);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->close_code, close_code::message_too_big);
+  EXPECT_EQ(out.error->rule, Rule::message_too_big);
   EXPECT_EQ(out.payload_bytes_seen_before_error, 8u);
 }
 
@@ -112,6 +116,7 @@ TEST(MessageAssembler, FailsInvalidUtf8BeforeTheFrameIsComplete) {
   const auto out = assemble(bytes);
   ASSERT_TRUE(out.error);
   EXPECT_EQ(out.error->close_code, close_code::invalid_payload);
+  EXPECT_EQ(out.error->rule, Rule::invalid_utf8);
 }
 
 TEST(MessageAssembler, ValidatesUtf8AcrossFragments) {

@@ -93,26 +93,23 @@ class Client {
     c.host = url.host_header();
     c.target = url.target;
     c.subprotocols = o_.subprotocols;
-    const auto req = codec::build_request(c, codec::openssl_random());
-    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(req.bytes.data()),
-                                         req.bytes.size());
+    codec::ClientHandshake handshake(c, codec::openssl_random());
+    const std::string& req = handshake.request_bytes();
+    const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(req.data()), req.size());
     if (transport_->write(bytes, deadline()).status != IoStatus::ok)
       return refused("the server closed the connection during the handshake");
-    codec::HttpHeadParser head(codec::HttpKind::response);
     std::vector<uint8_t> buf(16384);
-    std::vector<uint8_t> rest;
-    while (head.status() == codec::HttpHeadParser::Status::incomplete) {
+    while (handshake.status() == codec::HandshakeStatus::incomplete) {
       const auto r = transport_->read_some(buf, deadline());
       if (r.status != IoStatus::ok) return refused("no handshake response (" + r.message + ")");
-      const size_t used = head.feed({buf.data(), r.bytes});
-      rest.assign(buf.begin() + static_cast<long>(used), buf.begin() + static_cast<long>(r.bytes));
+      handshake.feed({buf.data(), r.bytes});
     }
-    if (head.status() == codec::HttpHeadParser::Status::error) {
-      return refused("malformed handshake response: " + std::string(head.error().reason));
+    if (handshake.status() == codec::HandshakeStatus::error) {
+      return refused("malformed handshake response: " + std::string(handshake.error().reason));
     }
-    const auto accepted = codec::validate_response(head.response(), req.key, c);
+    const auto accepted = handshake.validate();
     if (!accepted) {
-      return refused("handshake rejected (HTTP " + std::to_string(head.response().status) +
+      return refused("handshake rejected (HTTP " + std::to_string(handshake.response().status) +
                      "): " + std::string(accepted.error().reason));
     }
     if (!accepted->subprotocol.empty())
@@ -120,7 +117,7 @@ class Client {
     codec::ConnectionOptions o;
     o.role = codec::Role::client;
     conn_.emplace(o);
-    conn_->receive(rest);
+    conn_->receive(handshake.leftover());
     handle_events();
     return true;
   }

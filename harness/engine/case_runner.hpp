@@ -1,15 +1,23 @@
 #pragma once
-// Runs one case against one server over a raw byte transport and judges it as Autobahn does
-// (behavior and behaviorClose), with every frame sent and received logged as evidence. Every
-// wait is bounded: a silent, dribbling or hostile server yields a verdict within the case's
-// timeouts, and what it claims never makes the tester allocate beyond its own limit.
+// Runs one case against one peer and judges it as Autobahn does (behavior and behaviorClose),
+// with every frame sent and received logged as evidence. Every wait is bounded: a silent,
+// dribbling or hostile peer yields a verdict within the case's timeouts, and what it sends or
+// claims never makes the tester hold more than the case can legitimately get back.
+//
+// The pieces, one file each: opening (the handshake in either role), sender (the frames a step
+// writes), receiver (the codec's Reader plus the record), conversation (writing without ever
+// interleaving, reading, replies at frame boundaries), closing (Autobahn's timers), verdict
+// (judging). This file ties them together and confirms timer-decided verdicts.
 
 #include <cstdint>
-#include <optional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "engine/catalogue.hpp"
+#include "engine/result.hpp"
 #include "net/transport.hpp"
 #include "wsprobe/http.hpp"
 
@@ -18,41 +26,22 @@ namespace wsprobe::harness {
 struct RunOptions {
   double timeout_scale = 1.0;
   TlsOptions tls;
-  uint64_t max_receive = uint64_t{64} << 20;  // the tester's own message limit
   std::string agent;
+  uint64_t seed = 0;  // masking keys and nonces derive from it and the case id
+  // Re-run a case whose non-OK verdict came from a timer, with every timeout x this, before
+  // reporting it (0: never).
+  double confirm_factor = 4.0;
 };
 
-struct Evidence {
-  double t_ms;  // since the case started
-  char dir;     // '>' sent, '<' received, '*' a note
-  std::string text;
-};
+// One run of the case, as the client (Autobahn fuzzingclient's role).
+CaseResult run_case_once(const Case& c, const Url& url, const RunOptions& options);
 
-struct CaseResult {
-  std::string id;
-  std::string behavior = "FAILED";  // OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED
-  std::string behavior_close =
-      "FAILED";        // OK, FAILED, WRONG CODE, UNCLEAN, FAILED BY CLIENT, INFORMATIONAL
-  std::string reason;  // one line: why
-  int64_t duration_ms = 0;
-  std::optional<uint16_t> remote_close_code;
-  std::string remote_close_reason;
-  std::optional<uint16_t> local_close_code;
-  bool connected = false;
-  bool closed_by_me = false;
-  bool was_clean = false;
-  bool dropped_by_me = false;
-  std::string http_request;
-  std::string http_response;
-  std::vector<std::string> expected;  // the OK events, described
-  std::vector<std::string> received;  // what arrived, described
-  std::vector<Evidence> log;
-
-  // The case counts as failed: a MUST broken (Autobahn's FAILED, WRONG CODE or UNCLEAN).
-  [[nodiscard]] bool failed() const;
-};
-
-CaseResult run_case(const Case& c, const Url& url, const RunOptions& options);
+// The case as the client, a timer-decided non-OK verdict confirmed by a second run with every
+// timeout x options.confirm_factor. `confirm` is asked before the second run: it may decide the
+// verdict is confirmed already (a pattern the same server showed on earlier cases).
+class Confirmer;
+CaseResult run_case(const Case& c, const Url& url, const RunOptions& options,
+                    Confirmer* confirmer = nullptr);
 
 // The same case with the tester as the server (Autobahn fuzzingserver's role): the client under
 // test has connected and sent `request` (and `leftover` after it); the tester answers the
@@ -61,5 +50,26 @@ CaseResult run_case(const Case& c, const Url& url, const RunOptions& options);
 CaseResult run_case_as_server(const Case& c, std::unique_ptr<Transport> transport,
                               const codec::HttpRequest& request, std::vector<uint8_t> leftover,
                               const RunOptions& options);
+
+// Confirmation by pattern, shared by the cases of one server: once `needed` timer-decided
+// verdicts of the same kind were each confirmed by a re-run, later ones of that kind are
+// reported as confirmed by that pattern instead of being run again (a server that never answers
+// a close would otherwise cost every case a second, four times slower run).
+class Confirmer {
+ public:
+  explicit Confirmer(int needed = 3) : needed_(needed) {}
+  // The earlier cases that confirm this kind of verdict, or "" when a re-run is needed.
+  std::string pattern_for(const std::string& kind);
+  void record(const std::string& kind, const std::string& id, bool confirmed);
+
+ private:
+  struct Kind {
+    std::vector<std::string> confirmed;
+    bool broken = false;  // a re-run of this kind gave another verdict: keep re-running
+  };
+  int needed_;
+  std::mutex mu_;
+  std::map<std::string, Kind> kinds_;
+};
 
 }  // namespace wsprobe::harness

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <openssl/evp.h>
+
 #include "engine/embedded_catalogue.hpp"
 
 namespace wsprobe::harness {
@@ -37,18 +39,76 @@ std::vector<uint8_t> from_hex(const std::string& hex, const std::string& where) 
   return out;
 }
 
+// A count: a number, or a size relative to the peer's message limit, written as structure:
+// {"limit": 1, "divide": 2, "add": 1} is limit * 1 / 2 + 1 (RFC 6455 10.4's limit cases).
 uint64_t count_of(const json& c, const CatalogueOptions& o, const std::string& where) {
   if (c.is_number_unsigned()) return c.get<uint64_t>();
-  if (!c.is_string()) throw CaseError(where + ": count must be a number or a limit expression");
-  // "limit", "limit+1", "limit/2", "limit/2+1": sizes relative to the server's message limit.
-  static const std::regex expr(R"(limit(/2)?(\+1)?)");
-  std::smatch m;
-  const std::string s = c.get<std::string>();
-  if (!std::regex_match(s, m, expr)) throw CaseError(where + ": bad count expression '" + s + "'");
-  uint64_t n = o.limit;
-  if (m[1].matched) n /= 2;
-  if (m[2].matched) n += 1;
-  return n;
+  if (!c.is_object()) throw CaseError(where + ": a count is a number or {\"limit\": ...}");
+  only_keys(c, {"limit", "divide", "add"}, where + " count");
+  const auto times = c.at("limit").get<uint64_t>();
+  const auto divide = c.value("divide", uint64_t{1});
+  if (divide == 0) throw CaseError(where + ": count divides by 0");
+  return o.limit * times / divide + c.value("add", uint64_t{0});
+}
+
+// splitmix64: a generated data set is the same bytes on every machine and every run.
+struct DataRandom {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+};
+
+// Appends the UTF-8 encoding of `cp` (a scalar value: not a surrogate, at most U+10FFFF).
+void append_utf8(std::vector<uint8_t>& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<uint8_t>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<uint8_t>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<uint8_t>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<uint8_t>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<uint8_t>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<uint8_t>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<uint8_t>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// Named data sets of a given size, generated when the catalogue loads: "ascii" (printable),
+// "utf8-mixed" (valid UTF-8 mixing 1- to 4-byte sequences, RFC 6455 8.1) and "binary-random".
+std::vector<uint8_t> data_set(const std::string& name, size_t size, uint64_t seed,
+                              const std::string& where) {
+  DataRandom rng{seed};
+  std::vector<uint8_t> out;
+  out.reserve(size + 3);
+  if (name == "ascii") {
+    while (out.size() < size)
+      out.push_back(static_cast<uint8_t>(0x20 + rng.next() % 95));
+  } else if (name == "binary-random") {
+    while (out.size() < size)
+      out.push_back(static_cast<uint8_t>(rng.next()));
+  } else if (name == "utf8-mixed") {
+    static constexpr uint32_t first[] = {0x20, 0x80, 0x800, 0x10000};
+    static constexpr uint32_t span[] = {0x5F, 0x780, 0xD000, 0x100000 - 0x10000};
+    while (out.size() < size) {
+      const size_t room = size - out.size();
+      const size_t len = 1 + rng.next() % std::min<size_t>(4, room);  // fits the room left
+      uint32_t cp = first[len - 1] + static_cast<uint32_t>(rng.next() % span[len - 1]);
+      if (cp >= 0xD800 && cp < 0xE000) cp -= 0x800;  // never a surrogate
+      append_utf8(out, cp);
+    }
+  } else {
+    throw CaseError(where + ": unknown data set '" + name +
+                    "' (ascii, utf8-mixed, binary-random)");
+  }
+  return out;
 }
 
 std::vector<uint8_t> payload_of(const json& p, const CatalogueOptions& o,
@@ -58,8 +118,14 @@ std::vector<uint8_t> payload_of(const json& p, const CatalogueOptions& o,
     return {s.begin(), s.end()};
   }
   if (!p.is_object()) throw CaseError(where + ": payload must be a string or an object");
-  only_keys(p, {"hex", "repeat", "repeat_hex", "count"}, where + " payload");
+  only_keys(p, {"hex", "repeat", "repeat_hex", "count", "data", "size", "seed"},
+            where + " payload");
   if (p.contains("hex")) return from_hex(p["hex"].get<std::string>(), where);
+  if (p.contains("data")) {
+    return data_set(p["data"].get<std::string>(),
+                    static_cast<size_t>(count_of(p.at("size"), o, where)),
+                    p.value("seed", uint64_t{0}), where);
+  }
   std::vector<uint8_t> unit;
   if (p.contains("repeat")) {
     const auto s = p["repeat"].get<std::string>();
@@ -67,7 +133,7 @@ std::vector<uint8_t> payload_of(const json& p, const CatalogueOptions& o,
   } else if (p.contains("repeat_hex")) {
     unit = from_hex(p["repeat_hex"].get<std::string>(), where);
   } else {
-    throw CaseError(where + ": payload object needs hex, repeat or repeat_hex");
+    throw CaseError(where + ": payload object needs hex, repeat, repeat_hex or data");
   }
   const uint64_t n = count_of(p.at("count"), o, where);
   if (unit.empty()) return {};
@@ -112,10 +178,18 @@ Step frame_step(const json& f, const CatalogueOptions& o, const std::string& whe
   return s;
 }
 
+// How many times a step or an expected event stands for itself ("repeat": N, default 1).
+size_t repeat_of(const json& j, const std::string& where) {
+  if (!j.contains("repeat")) return 1;
+  if (!j["repeat"].is_number_unsigned() || j["repeat"].get<size_t>() == 0)
+    throw CaseError(where + ": repeat must be a positive number");
+  return j["repeat"].get<size_t>();
+}
+
 Step step_of(const json& j, const CatalogueOptions& o, const std::string& where) {
   only_keys(j,
             {"send", "raw", "wait", "tag", "close", "batch", "chop", "parts", "pause", "tags",
-             "fragment", "with_handshake"},
+             "fragment", "with_handshake", "repeat"},
             where);
   Step s;
   if (j.contains("send")) {
@@ -170,104 +244,209 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
   static const std::map<std::string, Expected::Kind> kinds{{"text", Expected::Kind::text},
                                                            {"binary", Expected::Kind::binary},
                                                            {"ping", Expected::Kind::ping},
-                                                           {"pong", Expected::Kind::pong}};
+                                                           {"pong", Expected::Kind::pong},
+                                                           {"timeout", Expected::Kind::timeout}};
   for (const auto& e : list) {
-    if (e.size() != 1) throw CaseError(where + ": an expected event has exactly one kind");
-    // begin() of the object itself: items() is a temporary whose iterator must not outlive it.
-    const std::string k = e.begin().key();
-    const json& v = e.begin().value();
-    if (k == "timeout") {
-      out.push_back({Expected::Kind::timeout, {}, v.get<std::string>()});
-    } else if (kinds.count(k) != 0) {
-      out.push_back({kinds.at(k), payload_of(v, o, where), {}});
-    } else {
-      throw CaseError(where + ": unknown expected event '" + k + "'");
+    std::string kind;
+    for (const auto& [k, v] : e.items()) {
+      if (k == "repeat") continue;
+      if (!kind.empty() || kinds.count(k) == 0)
+        throw CaseError(where + ": an expected event has exactly one kind of " +
+                        "text, binary, ping, pong or timeout (got '" + k + "')");
+      kind = k;
     }
+    if (kind.empty()) throw CaseError(where + ": an expected event needs a kind");
+    Expected x{kinds.at(kind), {}, {}};
+    if (x.kind == Expected::Kind::timeout) {
+      x.tag = e[kind].get<std::string>();
+    } else {
+      x.payload = payload_of(e[kind], o, where);
+    }
+    out.insert(out.end(), repeat_of(e, where), x);
   }
   return out;
 }
 
+// {"by": "tester", "after": "expected"}: the tester closes with 1000 once the expected events
+// arrived. Otherwise who starts the closing handshake, the codes accepted from the peer, whether
+// it must complete cleanly, and the two verdict rules Autobahn attaches to some cases.
 CloseExpectation close_of(const json& c, const std::string& where) {
+  if (!c.is_object()) throw CaseError(where + ": close must be an object");
+  only_keys(c, {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails"},
+            where + " close");
   CloseExpectation x;
-  if (c.is_string()) {
-    const auto s = c.get<std::string>();
-    if (s == "fc1000") {
-      x.fc1000 = true;
-      return x;
-    }
-    if (s.starts_with("fail:")) {
-      x.closed_by_me = false;
-      x.require_clean = false;
-      x.codes.clear();
-      std::stringstream list(s.substr(5));
-      for (std::string code; std::getline(list, code, ',');) {
-        x.codes.push_back(static_cast<uint16_t>(std::stoi(code)));
-      }
-      // Autobahn's closedByWrongEndpointIsFatal: a 1007 case passes only if the peer detected it.
-      x.wrong_endpoint_fatal = std::find(x.codes.begin(), x.codes.end(), 1007) != x.codes.end();
-      return x;
-    }
-    throw CaseError(where + ": close must be fc1000, fail:CODES or an object");
+  const std::string by = c.at("by").get<std::string>();
+  if (by != "tester" && by != "peer") throw CaseError(where + ": close.by is tester or peer");
+  x.closed_by_me = by == "tester";
+  if (c.contains("after")) {
+    if (c["after"] != "expected" || !x.closed_by_me || c.contains("codes"))
+      throw CaseError(where + ": close.after is \"expected\", with by tester and no codes");
+    x.fc1000 = true;
+  } else {
+    x.codes = c.at("codes").get<std::vector<uint16_t>>();
   }
-  only_keys(c, {"by", "codes", "clean"}, where + " close");
-  x.closed_by_me = c.at("by").get<std::string>() == "us";
-  x.codes = c.at("codes").get<std::vector<uint16_t>>();
   x.require_clean = c.value("clean", true);
+  x.wrong_endpoint_fatal = c.value("wrong_endpoint_fatal", false);
+  x.wrong_code_fails = c.value("wrong_code_fails", false);
   return x;
 }
 
+Requirement requirement_of(const json& j, const std::string& where) {
+  static const std::map<std::string, Requirement> names{
+      {"MUST", Requirement::must},
+      {"SHOULD", Requirement::should},
+      {"MAY", Requirement::may},
+      {"informational", Requirement::informational}};
+  const std::string r = j.get<std::string>();
+  if (names.count(r) == 0)
+    throw CaseError(where + ": requirement is MUST, SHOULD, MAY or informational");
+  return names.at(r);
+}
+
+HandshakeSpec handshake_of(const json& h, const std::string& where) {
+  only_keys(h, {"method", "version", "remove", "set", "add", "expect_status", "expect_header"},
+            where + " handshake");
+  HandshakeSpec spec;
+  spec.method = h.value("method", spec.method);
+  spec.version = h.value("version", spec.version);
+  if (h.contains("remove")) spec.remove = h["remove"].get<std::vector<std::string>>();
+  if (h.contains("set")) {
+    for (const auto& [k, v] : h["set"].items())
+      spec.set.emplace_back(k, v.get<std::string>());
+  }
+  if (h.contains("add")) {
+    for (const auto& kv : h["add"])
+      spec.add.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
+  }
+  if (h.contains("expect_status")) spec.expect_status = h["expect_status"].get<std::vector<int>>();
+  if (h.contains("expect_header")) {
+    for (const auto& [k, v] : h["expect_header"].items())
+      spec.expect_header.emplace_back(k, v.get<std::string>());
+  }
+  return spec;
+}
+
 Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
-             const std::string& file) {
-  const std::string id = j.at("id").get<std::string>();
-  const std::string where = file + ": case " + id;
+             const std::string& where) {
   only_keys(j,
-            {"id", "rfc", "description", "expectation", "steps", "expect", "close", "timeout",
-             "informational", "handshake"},
+            {"id", "rfc", "rfc_text", "requirement", "roles", "slow", "description", "expectation",
+             "steps", "expect", "close", "timeout", "handshake"},
             where);
   Case c;
-  c.id = id;
+  c.id = j.at("id").get<std::string>();
   c.area = area;
   c.rfc = j.at("rfc").get<std::string>();
+  c.rfc_text = j.value("rfc_text", std::string());
   c.description = j.at("description").get<std::string>();
   c.expectation = j.at("expectation").get<std::string>();
   c.timeout = j.value("timeout", 1.0);
-  c.informational = j.value("informational", false);
+  if (j.contains("requirement")) c.requirement = requirement_of(j["requirement"], where);
+  c.informational = c.requirement == Requirement::informational;
+  if (j.contains("roles")) {
+    c.for_server = c.for_client = false;
+    for (const auto& r : j["roles"]) {
+      if (r == "server") {
+        c.for_server = true;
+      } else if (r == "client") {
+        c.for_client = true;
+      } else {
+        throw CaseError(where + ": a role is server or client, not " + r.dump());
+      }
+    }
+  }
+  c.slow = j.value("slow", false);
   if (j.contains("steps")) {
     for (const auto& s : j["steps"])
-      c.steps.push_back(step_of(s, o, where));
+      c.steps.insert(c.steps.end(), repeat_of(s, where), step_of(s, o, where));
   }
   if (j.contains("expect")) {
-    only_keys(j["expect"], {"ok", "non_strict"}, where);
+    only_keys(j["expect"], {"ok", "non_strict"}, where + " expect");
     c.ok = events_of(j["expect"].at("ok"), o, where);
     if (j["expect"].contains("non_strict"))
       c.non_strict = events_of(j["expect"]["non_strict"], o, where);
   }
   if (j.contains("close")) c.close = close_of(j["close"], where);
-  if (j.contains("handshake")) {
-    const json& h = j["handshake"];
-    only_keys(h, {"method", "version", "remove", "set", "add", "expect_status", "expect_header"},
-              where);
-    HandshakeSpec spec;
-    spec.method = h.value("method", spec.method);
-    spec.version = h.value("version", spec.version);
-    if (h.contains("remove")) spec.remove = h["remove"].get<std::vector<std::string>>();
-    if (h.contains("set")) {
-      for (const auto& [k, v] : h["set"].items())
-        spec.set.emplace_back(k, v.get<std::string>());
-    }
-    if (h.contains("add")) {
-      for (const auto& kv : h["add"])
-        spec.add.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
-    }
-    if (h.contains("expect_status"))
-      spec.expect_status = h["expect_status"].get<std::vector<int>>();
-    if (h.contains("expect_header")) {
-      for (const auto& [k, v] : h["expect_header"].items())
-        spec.expect_header.emplace_back(k, v.get<std::string>());
-    }
-    c.handshake = std::move(spec);
-  }
+  if (j.contains("handshake")) c.handshake = handshake_of(j["handshake"], where);
   return c;
+}
+
+// ${name} in a template: a string that is exactly "${name}" takes the row's value with its JSON
+// type (a number stays a number); elsewhere the value is spliced into the string.
+json substitute(const json& t, const json& vars, const std::string& where) {
+  if (t.is_array()) {
+    json out = json::array();
+    for (const auto& e : t)
+      out.push_back(substitute(e, vars, where));
+    return out;
+  }
+  if (t.is_object()) {
+    json out = json::object();
+    for (const auto& [k, v] : t.items())
+      out[k] = substitute(v, vars, where);
+    return out;
+  }
+  if (!t.is_string()) return t;
+  const std::string s = t.get<std::string>();
+  std::string out;
+  for (size_t at = 0;;) {
+    const size_t open = s.find("${", at);
+    if (open == std::string::npos) {
+      out += s.substr(at);
+      break;
+    }
+    const size_t close = s.find('}', open);
+    if (close == std::string::npos) throw CaseError(where + ": unclosed ${ in " + t.dump());
+    const std::string name = s.substr(open + 2, close - open - 2);
+    if (!vars.contains(name)) throw CaseError(where + ": no column '" + name + "'");
+    const json& v = vars[name];
+    if (open == 0 && close + 1 == s.size()) return v;
+    out += s.substr(at, open - at) + (v.is_string() ? v.get<std::string>() : v.dump());
+    at = close + 1;
+  }
+  return out;
+}
+
+// {"generate": {"tables": [...], "case": {...}, "select": COLUMN, "variants": {...}}}: one case
+// per row of the cartesian product of the tables (the first table varies slowest), from the
+// template with the row's ${column} values; a row's value in `select` picks a variant whose
+// fields are laid over the template.
+std::vector<json> expand(const json& g, const std::string& file) {
+  const std::string where = file + ": generator";
+  only_keys(g, {"tables", "case", "select", "variants"}, where);
+  std::vector<json> rows{json::object()};
+  for (const auto& table : g.at("tables")) {
+    only_keys(table, {"columns", "rows"}, where + " table");
+    const auto columns = table.at("columns").get<std::vector<std::string>>();
+    std::vector<json> product;
+    for (const auto& partial : rows) {
+      for (const auto& row : table.at("rows")) {
+        if (!row.is_array() || row.size() != columns.size())
+          throw CaseError(where + ": row " + row.dump() + " has not " +
+                          std::to_string(columns.size()) + " values");
+        json vars = partial;
+        for (size_t i = 0; i < columns.size(); ++i)
+          vars[columns[i]] = row[i];
+        product.push_back(std::move(vars));
+      }
+    }
+    rows = std::move(product);
+  }
+  std::vector<json> cases;
+  for (const auto& vars : rows) {
+    json t = g.at("case");
+    if (g.contains("select")) {
+      const std::string column = g["select"].get<std::string>();
+      if (!vars.contains(column)) throw CaseError(where + ": no column '" + column + "'");
+      const std::string variant =
+          vars[column].is_string() ? vars[column].get<std::string>() : vars[column].dump();
+      if (!g.contains("variants") || !g["variants"].contains(variant))
+        throw CaseError(where + ": no variant '" + variant + "'");
+      for (const auto& [k, v] : g["variants"][variant].items())
+        t[k] = v;
+    }
+    cases.push_back(substitute(t, vars, where + " row " + vars.dump()));
+  }
+  return cases;
 }
 
 void load_file(const std::string& name, std::string_view text, const CatalogueOptions& o,
@@ -278,10 +457,41 @@ void load_file(const std::string& name, std::string_view text, const CatalogueOp
   } catch (const json::parse_error& e) {
     throw CaseError(name + ": " + e.what());
   }
-  const std::string area = doc.at("area").get<std::string>();
-  out.area_titles[area] = doc.value("title", area);
-  for (const auto& c : doc.at("cases"))
-    out.cases.push_back(case_of(c, area, o, name));
+  std::string area;
+  try {
+    only_keys(doc, {"area", "title", "cases"}, name);
+    area = doc.at("area").get<std::string>();
+    out.area_titles[area] = doc.value("title", area);
+    doc.at("cases");
+  } catch (const json::exception& e) {
+    throw CaseError(name + ": " + e.what());
+  }
+  std::vector<json> cases;
+  for (const auto& c : doc["cases"]) {
+    if (!c.contains("generate")) {
+      cases.push_back(c);
+      continue;
+    }
+    only_keys(c, {"generate"}, name + ": generator");
+    try {
+      for (auto& g : expand(c["generate"], name))
+        cases.push_back(std::move(g));
+    } catch (const json::exception& e) {
+      throw CaseError(name + ": generator: " + e.what());
+    }
+  }
+  for (const auto& c : cases) {
+    const std::string id = c.contains("id") ? c["id"].dump() : "without id";
+    const std::string where = name + ": case " + (c.contains("id") && c["id"].is_string()
+                                                      ? c["id"].get<std::string>()
+                                                      : id);
+    try {
+      out.cases.push_back(case_of(c, area, o, where));
+    } catch (const json::exception& e) {
+      throw CaseError(where + ": " + e.what());
+    }
+    out.cases.back().file = name;
+  }
 }
 
 std::vector<long> id_parts(const std::string& id) {
@@ -312,55 +522,205 @@ bool matches(const std::string& id, const std::string& pattern) {
   return std::regex_search(id, glob_regex(pattern), std::regex_constants::match_continuous);
 }
 
+std::string hex_of(const uint8_t* data, size_t size) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 0xF];
+  }
+  return out;
+}
+
+std::string sha256_hex(const std::vector<uint8_t>& bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  return hex_of(md, len);
+}
+
+// Payloads up to 1 KiB as hex; larger ones (the 16 MiB limit cases) as size and digest.
+json bytes_json(const std::vector<uint8_t>& bytes) {
+  if (bytes.size() <= 1024) return hex_of(bytes.data(), bytes.size());
+  return json{{"size", bytes.size()}, {"sha256", sha256_hex(bytes)}};
+}
+
+const char* requirement_name(Requirement r) {
+  switch (r) {
+    case Requirement::must: return "MUST";
+    case Requirement::should: return "SHOULD";
+    case Requirement::may: return "MAY";
+    case Requirement::informational: return "informational";
+  }
+  return "MUST";
+}
+
+json step_json(const Step& s) {
+  static const char* kinds[] = {"frame", "raw", "wait", "batch"};
+  json j{{"kind", kinds[static_cast<int>(s.kind)]}};
+  switch (s.kind) {
+    case Step::Kind::frame:
+      j["opcode"] = s.header.opcode;
+      j["fin"] = s.header.fin;
+      j["rsv"] = s.header.rsv;
+      j["mask"] = s.header.masked;
+      j["payload"] = bytes_json(s.payload);
+      j["length_form"] = static_cast<int>(s.length_form);
+      j["close"] = s.close;
+      break;
+    case Step::Kind::raw: j["raw"] = bytes_json(s.raw); break;
+    case Step::Kind::wait:
+      j["wait"] = s.wait;
+      j["tag"] = s.tag;
+      break;
+    case Step::Kind::batch:
+      j["batch"] = json::array();
+      for (const auto& b : s.batch)
+        j["batch"].push_back(step_json(b));
+      break;
+  }
+  j["chop"] = s.chop;
+  j["frame_wise"] = s.frame_wise;
+  j["fragment"] = s.fragment;
+  j["parts"] = s.parts;
+  j["pause"] = s.pause;
+  j["tags"] = s.tags;
+  j["with_handshake"] = s.with_handshake;
+  return j;
+}
+
+json events_json(const std::vector<Expected>& events) {
+  static const char* kinds[] = {"text", "binary", "ping", "pong", "timeout"};
+  json out = json::array();
+  for (const auto& e : events) {
+    const char* k = kinds[static_cast<int>(e.kind)];
+    out.push_back(e.kind == Expected::Kind::timeout ? json{{k, e.tag}}
+                                                    : json{{k, bytes_json(e.payload)}});
+  }
+  return out;
+}
+
+json case_json(const Case& c) {
+  json j{{"id", c.id},
+         {"area", c.area},
+         {"file", c.file},
+         {"rfc", c.rfc},
+         {"rfc_text", c.rfc_text},
+         {"description", c.description},
+         {"expectation", c.expectation},
+         {"timeout", c.timeout},
+         {"requirement", requirement_name(c.requirement)},
+         {"informational", c.informational},
+         {"slow", c.slow}};
+  j["roles"] = json::array();
+  if (c.for_server) j["roles"].push_back("server");
+  if (c.for_client) j["roles"].push_back("client");
+  j["steps"] = json::array();
+  for (const auto& s : c.steps)
+    j["steps"].push_back(step_json(s));
+  j["expect"] = {{"ok", events_json(c.ok)}};
+  if (c.non_strict) j["expect"]["non_strict"] = events_json(*c.non_strict);
+  j["close"] = {{"closed_by_me", c.close.closed_by_me},
+                {"codes", c.close.codes},
+                {"require_clean", c.close.require_clean},
+                {"wrong_endpoint_fatal", c.close.wrong_endpoint_fatal},
+                {"wrong_code_fails", c.close.wrong_code_fails},
+                {"fc1000", c.close.fc1000}};
+  if (c.handshake) {
+    const auto& h = *c.handshake;
+    j["handshake"] = {{"method", h.method},
+                      {"version", h.version},
+                      {"remove", h.remove},
+                      {"set", h.set},
+                      {"add", h.add},
+                      {"expect_status", h.expect_status},
+                      {"expect_header", h.expect_header}};
+  }
+  return j;
+}
+
 }  // namespace
+
+json dump_cases(const Catalogue& catalogue) {
+  json out{{"areas", catalogue.area_titles}, {"cases", json::array()}};
+  for (const auto& c : catalogue.cases)
+    out["cases"].push_back(case_json(c));
+  return out;
+}
 
 bool id_less(const std::string& a, const std::string& b) {
   return id_parts(a) < id_parts(b);
 }
 
-std::optional<Catalogue> load_catalogue(const std::string& dir, const CatalogueOptions& options,
-                                        std::string& error) {
+std::optional<Catalogue> load_catalogue_texts(
+    const std::vector<std::pair<std::string, std::string>>& files, const CatalogueOptions& options,
+    std::string& error) {
   Catalogue cat;
   try {
-    if (dir.empty()) {
-      for (const auto& [name, text] : embedded_catalogue())
-        load_file(std::string(name), text, options, cat);
-    } else {
-      namespace fs = std::filesystem;
-      if (!fs::is_directory(dir)) throw CaseError("catalogue directory not found: " + dir);
-      std::vector<fs::path> files;
-      for (const auto& e : fs::directory_iterator(dir)) {
-        if (e.path().extension() == ".json") files.push_back(e.path());
-      }
-      std::sort(files.begin(), files.end());
-      if (files.empty()) throw CaseError("no *.json case files in " + dir);
-      for (const auto& f : files) {
-        std::ifstream in(f);
-        std::stringstream text;
-        text << in.rdbuf();
-        load_file(f.filename().string(), text.str(), options, cat);
-      }
-    }
+    for (const auto& [name, text] : files)
+      load_file(name, text, options, cat);
   } catch (const std::exception& e) {  // CaseError and json's type/out_of_range errors
     error = e.what();
     return std::nullopt;
   }
-  std::sort(cat.cases.begin(), cat.cases.end(),
-            [](const Case& a, const Case& b) { return id_less(a.id, b.id); });
+  std::stable_sort(cat.cases.begin(), cat.cases.end(),
+                   [](const Case& a, const Case& b) { return id_less(a.id, b.id); });
   for (size_t i = 1; i < cat.cases.size(); ++i) {
-    if (cat.cases[i].id == cat.cases[i - 1].id) {
-      error = "duplicate case id " + cat.cases[i].id;
+    const Case& a = cat.cases[i - 1];
+    const Case& b = cat.cases[i];
+    if (a.id == b.id) {
+      error = "duplicate case id " + b.id + " in " + a.file + " and " + b.file;
       return std::nullopt;
     }
   }
   return cat;
 }
 
+std::optional<Catalogue> load_catalogue(const CatalogueOptions& options, std::string& error) {
+  std::vector<std::pair<std::string, std::string>> files;
+  if (options.builtin) {
+    for (const auto& [name, text] : embedded_catalogue())
+      files.emplace_back("built-in " + std::string(name), std::string(text));
+  }
+  namespace fs = std::filesystem;
+  for (const auto& dir : options.dirs) {
+    if (!fs::is_directory(dir)) {
+      error = "catalogue directory not found: " + dir;
+      return std::nullopt;
+    }
+    std::vector<fs::path> paths;
+    for (const auto& e : fs::directory_iterator(dir)) {
+      // The JSON Schema beside the case files describes them; it is not one.
+      const std::string file = e.path().filename().string();
+      if (e.path().extension() == ".json" && !file.ends_with(".schema.json"))
+        paths.push_back(e.path());
+    }
+    if (paths.empty()) {
+      error = "no *.json case files in " + dir;
+      return std::nullopt;
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const auto& f : paths) {
+      std::ifstream in(f);
+      std::stringstream text;
+      text << in.rdbuf();
+      files.emplace_back(f.string(), text.str());
+    }
+  }
+  if (files.empty()) {
+    error = "no case files: give a catalogue directory";
+    return std::nullopt;
+  }
+  return load_catalogue_texts(files, options, error);
+}
+
 std::vector<const Case*> select_cases(const Catalogue& catalogue,
                                       const std::vector<std::string>& include,
-                                      const std::vector<std::string>& exclude) {
+                                      const std::vector<std::string>& exclude, PeerRole peer) {
   std::vector<const Case*> out;
   for (const auto& c : catalogue.cases) {
+    if (!(peer == PeerRole::server ? c.for_server : c.for_client)) continue;
     const bool in = include.empty() || std::any_of(include.begin(), include.end(),
                                                    [&](const auto& p) { return matches(c.id, p); });
     const bool out_ = std::any_of(exclude.begin(), exclude.end(),

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "wsprobe/frame_header.hpp"
 
 namespace wsprobe::harness {
@@ -47,7 +49,8 @@ struct CloseExpectation {
   bool closed_by_me = true;           // we start the closing handshake (Autobahn's closedByMe)
   std::vector<uint16_t> codes{1000};  // acceptable close codes from the peer
   bool require_clean = true;
-  bool wrong_endpoint_fatal = false;  // the peer must be the one that fails (1007 cases)
+  bool wrong_endpoint_fatal = false;  // the peer must be the one that fails (Autobahn's 1007 cases)
+  bool wrong_code_fails = false;      // a close code not in `codes` fails the case (Autobahn's 7.x)
   bool fc1000 = false;                // we close with 1000 once the expected events arrived
 };
 
@@ -61,14 +64,23 @@ struct HandshakeSpec {
   std::vector<std::pair<std::string, std::string>> expect_header;
 };
 
+// RFC 2119 keyword of the sentence a case tests; informational cases are graded INFORMATIONAL.
+enum class Requirement : uint8_t { must, should, may, informational };
+
 struct Case {
   std::string id;
   std::string area;
+  std::string file;  // the case file it came from, for error messages
   std::string rfc;
+  std::string rfc_text;  // the RFC sentence the case tests, quoted
   std::string description;
   std::string expectation;
   double timeout = 1.0;  // the kill timer, seconds, before scaling
-  bool informational = false;
+  Requirement requirement = Requirement::must;
+  bool informational = false;  // requirement == informational, kept for the verdict
+  bool for_server = true;      // test-server runs it (roles contains "server")
+  bool for_client = true;      // test-client runs it (roles contains "client")
+  bool slow = false;           // takes seconds: drivers may leave it out of quick runs
   std::vector<Step> steps;
   std::vector<Expected> ok;
   std::optional<std::vector<Expected>> non_strict;
@@ -78,6 +90,8 @@ struct Case {
 
 struct CatalogueOptions {
   uint64_t limit = uint64_t{16} << 20;  // the server's message limit, for "limit" counts
+  std::vector<std::string> dirs;        // more case files, added to the built-in ones
+  bool builtin = true;                  // false: only the cases in `dirs`
 };
 
 struct Catalogue {
@@ -85,15 +99,30 @@ struct Catalogue {
   std::map<std::string, std::string> area_titles;  // area -> title
 };
 
-// Loads the embedded catalogue, or every *.json in `dir`. Errors name the file and the case.
-std::optional<Catalogue> load_catalogue(const std::string& dir, const CatalogueOptions& options,
-                                        std::string& error);
+// Loads the embedded catalogue (unless options.builtin is false) and every *.json in each of
+// options.dirs. Errors name the file and the case; a duplicate id names both files.
+std::optional<Catalogue> load_catalogue(const CatalogueOptions& options, std::string& error);
+
+// Loads case files given as (file name, JSON text), as load_catalogue does with files on disk.
+std::optional<Catalogue> load_catalogue_texts(
+    const std::vector<std::pair<std::string, std::string>>& files, const CatalogueOptions& options,
+    std::string& error);
+
+// Every case canonically, after generators ran: id, area, fields, steps (payloads as hex, or size
+// and SHA-256 above 1 KiB), expectations, close and handshake. `wsprobe cases --json` prints it;
+// the pytest driver and the catalogue snapshot test read it.
+nlohmann::json dump_cases(const Catalogue& catalogue);
+
+// Which kind of peer is under test: test-server tests servers, test-client clients.
+enum class PeerRole : uint8_t { server, client };
 
 // Autobahn's selection rules: a pattern with '*' matches ids by prefix-anchored glob, one without
-// is an exact id. An empty include list selects everything.
+// is an exact id. An empty include list selects everything. Only cases whose roles include
+// `peer` are selected.
 std::vector<const Case*> select_cases(const Catalogue& catalogue,
                                       const std::vector<std::string>& include,
-                                      const std::vector<std::string>& exclude);
+                                      const std::vector<std::string>& exclude,
+                                      PeerRole peer = PeerRole::server);
 
 // Orders case ids numerically ("2.10" after "2.9").
 bool id_less(const std::string& a, const std::string& b);

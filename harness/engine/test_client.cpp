@@ -1,13 +1,9 @@
 #include "engine/test_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <map>
 
+#include "net/listener.hpp"
 #include "report/report.hpp"
 #include "wsprobe/connection.hpp"
 #include "wsprobe/handshake.hpp"
@@ -39,16 +35,12 @@ std::string query_value(const std::string& target, const std::string& key) {
 }
 
 // A plain WebSocket exchange for the control URLs: accept, send one text (maybe none), close.
-void control_reply(Transport& t, const codec::HttpRequest& request, const std::string& text) {
+void control_reply(Transport& t, const codec::ServerHandshake& handshake, const std::string& text) {
   const auto deadline = Clock::now() + std::chrono::seconds(5);
-  const auto accepted = codec::validate_request(request);
-  if (!accepted) {
-    const auto reject = codec::build_reject_response(accepted.error());
-    (void)t.write({reinterpret_cast<const uint8_t*>(reject.data()), reject.size()}, deadline);
-    return;
-  }
-  const auto response = codec::build_accept_response(accepted.value());
-  (void)t.write({reinterpret_cast<const uint8_t*>(response.data()), response.size()}, deadline);
+  const auto answer = handshake.accept();
+  (void)t.write({reinterpret_cast<const uint8_t*>(answer.bytes.data()), answer.bytes.size()},
+                deadline);
+  if (!answer.accepted()) return;
   codec::ConnectionOptions o;
   o.role = codec::Role::server;
   codec::Connection c(o);
@@ -69,64 +61,52 @@ int test_client(const TestClientOptions& o) {
   std::string error;
   CatalogueOptions co;
   co.limit = o.limit;
-  const auto catalogue = load_catalogue(o.catalogue_dir, co, error);
+  co.dirs = o.catalogue_dirs;
+  co.builtin = o.builtin_cases;
+  const auto catalogue = load_catalogue(co, error);
   if (!catalogue) return fail_usage("catalogue: " + error);
-  std::vector<const Case*> selected;
-  for (const auto* c : select_cases(*catalogue, o.cases, o.exclude)) {
-    if (!c->handshake) selected.push_back(c);  // handshake cases test servers only
-  }
+  const auto selected = select_cases(*catalogue, o.cases, o.exclude, PeerRole::client);
   if (selected.empty()) return fail_usage("no case matches the selection");
 
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  const int on = 1;
-  (void)::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(o.port);
-  if (::inet_pton(AF_INET, o.host.c_str(), &addr.sin_addr) != 1)
-    return fail_usage("invalid --host " + o.host);
-  if (::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(listener, 16) != 0) {
-    return fail_usage("cannot listen on " + o.host + ":" + std::to_string(o.port));
-  }
-  socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const auto listener = Listener::open(o.host, o.port, ServerTls{o.cert_file, o.key_file}, error);
+  if (!listener) return fail_usage(error);
   const bool tls = !o.cert_file.empty();
   std::printf(
-      "listening on %s://%s:%u/\n%zu cases: /getCaseCount, /runCase?case=N&agent=A, "
+      "listening on %s\n%zu cases: /getCaseCount, /runCase?case=N&agent=A, "
       "/updateReports?agent=A\n",
-      tls ? "wss" : "ws", o.host.c_str(), static_cast<unsigned>(ntohs(addr.sin_port)),
-      selected.size());
+      listener->url().c_str(), selected.size());
   (void)std::fflush(stdout);
 
   RunOptions ro;
   ro.timeout_scale = o.timeout_scale;
   std::map<std::string, std::map<size_t, CaseResult>> results;  // agent -> case index -> result
   for (;;) {
-    const int fd = ::accept(listener, nullptr, nullptr);
-    if (fd < 0) continue;
-    auto t = Transport::adopt(fd, ServerTls{o.cert_file, o.key_file},
-                              Clock::now() + std::chrono::seconds(5), error);
-    if (!t) continue;
-    codec::HttpHeadParser head(codec::HttpKind::request);
+    auto accepted = listener->accept(Clock::now() + std::chrono::hours(1));
+    if (accepted.status == IoStatus::error)  // a failed TLS handshake, EMFILE (backed off), ...
+      (void)std::fprintf(stderr, "wsprobe test-client: %s\n", accepted.message.c_str());
+    if (!accepted.transport) continue;
+    auto t = std::move(accepted.transport);
+    codec::ServerHandshake handshake;
     std::vector<uint8_t> buf(16384);
-    std::vector<uint8_t> leftover;
     const auto deadline = Clock::now() + std::chrono::seconds(5);
-    while (head.status() == codec::HttpHeadParser::Status::incomplete) {
+    while (handshake.status() == codec::HandshakeStatus::incomplete) {
       const auto r = t->read_some(buf, deadline);
       if (r.status != IoStatus::ok) break;
-      const size_t used = head.feed({buf.data(), r.bytes});
-      leftover.assign(buf.begin() + static_cast<long>(used),
-                      buf.begin() + static_cast<long>(r.bytes));
+      handshake.feed({buf.data(), r.bytes});
     }
-    if (head.status() != codec::HttpHeadParser::Status::complete) continue;
-    const auto& request = head.request();
+    if (handshake.status() == codec::HandshakeStatus::error) {
+      control_reply(*t, handshake, "");  // the 400 or 431 the head deserves
+      continue;
+    }
+    if (handshake.status() != codec::HandshakeStatus::complete) continue;
+    const auto& request = handshake.request();
+    const std::vector<uint8_t> leftover(handshake.leftover().begin(), handshake.leftover().end());
     const std::string path = request.target.substr(0, request.target.find('?'));
     const std::string agent = query_value(request.target, "agent").empty()
                                   ? "UnknownClient"
                                   : query_value(request.target, "agent");
     if (path == "/getCaseCount") {
-      control_reply(*t, request, std::to_string(selected.size()));
+      control_reply(*t, handshake, std::to_string(selected.size()));
     } else if (path == "/runCase") {
       size_t index = selected.size();
       const std::string n = query_value(request.target, "case");
@@ -136,12 +116,12 @@ int test_client(const TestClientOptions& o) {
           index = i;
       }
       if (index == selected.size()) {
-        control_reply(*t, request, "");
+        control_reply(*t, handshake, "");
         continue;
       }
       auto r = run_case_as_server(*selected[index], std::move(t), request, leftover, ro);
       std::printf("[%zu/%zu] %s %s %s\n", index + 1, selected.size(), agent.c_str(), r.id.c_str(),
-                  r.failed() ? "FAILED" : r.behavior.c_str());
+                  std::string(headline(r)).c_str());
       (void)std::fflush(stdout);
       results[agent][index] = std::move(r);
     } else if (path == "/updateReports") {
@@ -149,7 +129,7 @@ int test_client(const TestClientOptions& o) {
       for (auto& [name, by_index] : results) {
         ServerRun run;
         run.agent = name;
-        run.url = Url{tls, o.host, ntohs(addr.sin_port), "/"};
+        run.url = Url{tls, o.host, listener->port(), "/"};
         for (auto& [i, r] : by_index) {
           run.cases.push_back(selected[i]);
           run.results.push_back(r);
@@ -166,14 +146,12 @@ int test_client(const TestClientOptions& o) {
       if (ok && !o.json_path.empty()) ok = write_json(o.json_path, runs, error);
       if (ok && !o.junit_path.empty()) ok = write_junit(o.junit_path, runs, error);
       if (!ok) (void)std::fprintf(stderr, "wsprobe test-client: %s\n", error.c_str());
-      control_reply(*t, request, "");
+      control_reply(*t, handshake, "");
       if (o.exit_after_report) {
-        ::close(listener);
         return !ok ? 2 : (failures == 0 ? 0 : 1);
       }
     } else {
-      const std::string nf =
-          "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      const std::string nf = handshake.reject(404);
       (void)t->write({reinterpret_cast<const uint8_t*>(nf.data()), nf.size()}, deadline);
     }
   }

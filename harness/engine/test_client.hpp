@@ -15,7 +15,8 @@ struct TestClientOptions {
   uint16_t port = 9001;  // 0: a free port, printed on the readiness line
   std::vector<std::string> cases;
   std::vector<std::string> exclude;
-  std::string catalogue_dir;
+  std::vector<std::string> catalogue_dirs;  // case files added to the built-in ones
+  bool builtin_cases = true;                // false: only the cases in catalogue_dirs
   std::string json_path;
   std::string junit_path;
   std::string report_dir;

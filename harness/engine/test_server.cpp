@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "report/report.hpp"
+#include "wsprobe/random.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -53,7 +55,7 @@ class Progress {
   void done(const std::string& agent, const CaseResult& r) {
     const std::lock_guard<std::mutex> lock(mu_);
     ++count_;
-    const std::string verdict = r.failed() ? "FAILED" : r.behavior;
+    const std::string verdict(headline(r));
     if (tty_) {
       std::printf("\r\033[K[%zu/%zu] %s %s %s", count_, total_, agent.c_str(), r.id.c_str(),
                   verdict.c_str());
@@ -102,9 +104,11 @@ int test_server(TestServerOptions o) {
 
   CatalogueOptions co;
   co.limit = o.limit;
-  const auto catalogue = load_catalogue(o.catalogue_dir, co, error);
+  co.dirs = o.catalogue_dirs;
+  co.builtin = o.builtin_cases;
+  const auto catalogue = load_catalogue(co, error);
   if (!catalogue) return usage_error("catalogue: " + error);
-  const auto selected = select_cases(*catalogue, o.cases, o.exclude);
+  const auto selected = select_cases(*catalogue, o.cases, o.exclude, PeerRole::server);
   if (selected.empty()) return usage_error("no case matches the selection");
   if (o.list_only) {
     for (const auto* c : selected)
@@ -128,6 +132,17 @@ int test_server(TestServerOptions o) {
   RunOptions ro;
   ro.timeout_scale = o.timeout_scale;
   ro.tls.ca_file = o.ca_file;
+  if (!o.confirm) ro.confirm_factor = 0;
+  if (o.seed) {
+    ro.seed = *o.seed;
+  } else {
+    std::array<uint8_t, 8> bytes{};
+    codec::openssl_random()(bytes);
+    for (const uint8_t b : bytes)
+      ro.seed = ro.seed << 8 | b;
+  }
+  std::printf("seed %llu (replay: --seed %llu)\n", static_cast<unsigned long long>(ro.seed),
+              static_cast<unsigned long long>(ro.seed));
   const bool tty = isatty(STDOUT_FILENO) != 0;
   std::vector<ServerRun> runs;
   for (size_t s = 0; s < urls.size(); ++s) {
@@ -138,6 +153,7 @@ int test_server(TestServerOptions o) {
     run.results.resize(selected.size());
     Progress progress(selected.size(), tty);
     Breaker breaker;
+    Confirmer confirmer;
     std::atomic<size_t> next{0};
     const auto started = Clock::now();
     auto worker = [&] {
@@ -147,7 +163,7 @@ int test_server(TestServerOptions o) {
           r.id = selected[i]->id;
           r.reason = "not run: the server answered no opening handshake in earlier cases";
         } else {
-          r = run_case(*selected[i], run.url, ro);
+          r = run_case(*selected[i], run.url, ro, &confirmer);
           breaker.record(r);
         }
         progress.done(run.agent, r);

@@ -2,6 +2,7 @@
 // `wsprobe test-server URL...`: runs the selected cases against each server (Autobahn
 // fuzzingclient's role), in parallel on separate connections, and writes the reports.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,16 @@ struct TestServerOptions {
   std::vector<std::string> cases;   // include patterns
   std::vector<std::string> exclude;
   std::string spec;           // Autobahn fuzzingclient spec JSON
-  std::string catalogue_dir;  // empty: the embedded catalogue
+  std::vector<std::string> catalogue_dirs;  // case files added to the built-in ones
+  bool builtin_cases = true;                // false: only the cases in catalogue_dirs
   std::string json_path;
   std::string junit_path;
   std::string report_dir;
-  unsigned jobs = 1;
+  // Cases in parallel, each on its own connection: most of a case is waiting on timers, so
+  // parallel runs keep a slow or silent server from costing minutes.
+  unsigned jobs = 8;
+  std::optional<uint64_t> seed;  // fixes masking keys and nonces; default: drawn at random
+  bool confirm = true;           // re-run timer-decided non-OK verdicts with timeouts x4
   double timeout_scale = 1.0;
   uint64_t limit = uint64_t{16} << 20;  // the servers' message limit, for the limits cases
   std::string ca_file;

@@ -26,53 +26,53 @@ void judge(const Case& c, const Observation& seen, CaseResult& r) {
   const std::string& peer = seen.peer;
   std::string why;
   if (seen.violation) {
-    r.behavior = "FAILED";
-  } else if (seen.received == c.ok) {
-    r.behavior = "OK";
-  } else if (c.non_strict && seen.received == *c.non_strict) {
-    r.behavior = "NON-STRICT";
+    r.behavior = Behavior::failed;
+  } else if (!seen.truncated && seen.received == c.ok) {
+    r.behavior = Behavior::ok;
+  } else if (!seen.truncated && c.non_strict && seen.received == *c.non_strict) {
+    r.behavior = Behavior::non_strict;
     why = peer + " did not do what the RFC recommends (received: " + join(r.received) + ")";
   } else {
-    r.behavior = "FAILED";
+    r.behavior = Behavior::failed;
     why = "expected " + join(r.expected) + ", received " + join(r.received);
   }
   // Autobahn's close verdict, in its order (autobahn-cases.md 2.3).
   if (close.closed_by_me != r.closed_by_me) {
-    r.behavior_close = "FAILED";
+    r.behavior_close = CloseBehavior::failed;
     if (why.empty()) {
       why = close.closed_by_me ? peer + " closed the connection first"
                                : peer + " did not fail the connection; the tester had to close it";
     }
   } else if (close.require_clean && !r.was_clean) {
-    r.behavior_close = "UNCLEAN";
+    r.behavior_close = CloseBehavior::unclean;
     if (why.empty()) why = "the closing handshake did not complete cleanly";
   } else if (r.remote_close_code && std::find(close.codes.begin(), close.codes.end(),
                                               *r.remote_close_code) == close.codes.end()) {
-    r.behavior_close = "WRONG CODE";
+    r.behavior_close = CloseBehavior::wrong_code;
     if (why.empty()) {
       why = peer + " closed with " + std::to_string(*r.remote_close_code) + ", expected " +
             join_codes(close.codes);
     }
-    if (c.area == "close") r.behavior = "FAILED";  // as Autobahn's 7.x cases
+    if (c.close.wrong_code_fails) r.behavior = Behavior::failed;  // as Autobahn's 7.x cases
   } else if (r.dropped_by_me) {
-    r.behavior_close = "FAILED BY CLIENT";
+    r.behavior_close = CloseBehavior::failed_by_client;
     if (why.empty())
       why = "the server did not close TCP after the closing handshake (RFC 6455 7.1.1)";
   } else {
-    r.behavior_close = "OK";
+    r.behavior_close = CloseBehavior::ok;
   }
-  if (close.wrong_endpoint_fatal && close.closed_by_me != r.closed_by_me) r.behavior = "FAILED";
+  if (close.wrong_endpoint_fatal && close.closed_by_me != r.closed_by_me) r.behavior = Behavior::failed;
   // A server that fails the connection by dropping TCP, where RFC 6455 7.1.7 says it SHOULD
   // send a close frame first, is NON-STRICT, not OK.
   const bool failure_expected =
       std::find(close.codes.begin(), close.codes.end(), 1000) == close.codes.end();
-  if (r.behavior == "OK" && failure_expected && !seen.received_close && !seen.violation) {
-    r.behavior = "NON-STRICT";
+  if (r.behavior == Behavior::ok && failure_expected && !seen.received_close && !seen.violation) {
+    r.behavior = Behavior::non_strict;
     why = peer + " dropped TCP without a close frame (RFC 6455 7.1.7: it SHOULD send one)";
   }
   if (c.informational) {
-    r.behavior = "INFORMATIONAL";
-    r.behavior_close = "INFORMATIONAL";
+    r.behavior = Behavior::informational;
+    r.behavior_close = CloseBehavior::informational;
   }
   if (r.reason.empty()) r.reason = why;
 }

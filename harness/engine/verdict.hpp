@@ -6,13 +6,15 @@
 #include <string>
 #include <vector>
 
-#include "engine/case_runner.hpp"
+#include "engine/catalogue.hpp"
+#include "engine/result.hpp"
 
 namespace wsprobe::harness {
 
 // What the run observed, beyond what CaseResult already holds.
 struct Observation {
   const std::vector<Expected>& received;  // events in order, pause markers included
+  bool truncated;                         // more events came than were kept
   bool violation;                         // the peer broke the protocol
   bool received_close;                    // the peer sent a close frame
   std::string peer;                       // "the server" or "the client", for reasons

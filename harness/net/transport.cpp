@@ -1,9 +1,14 @@
 #include "net/transport.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <asio.hpp>
 #include <asio/ssl.hpp>
 #include <optional>
+
+#include "net/tls.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -46,16 +51,17 @@ IoResult run_with_deadline(asio::io_context& ctx, tcp::socket& socket, Clock::ti
 
 class TcpTransport final : public Transport {
  public:
-  // The server side: an accepted connection, TLS when a certificate is given.
-  TcpTransport(int fd, const ServerTls& tls)
-      : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_server) {
+  // The server side: an accepted connection, TLS when a loaded certificate is given.
+  TcpTransport(int fd, std::shared_ptr<ServerTlsContext> tls)
+      : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_server), server_tls_(std::move(tls)) {
+    sockaddr_storage local{};
+    socklen_t len = sizeof(local);
+    const bool v6 = ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
+                    local.ss_family == AF_INET6;
     asio::error_code ec;
-    socket_.assign(tcp::v4(), fd, ec);
-    if (!tls.cert_file.empty()) {
-      ssl_ctx_.use_certificate_chain_file(tls.cert_file, ec);
-      ssl_ctx_.use_private_key_file(tls.key_file, asio::ssl::context::pem, ec);
-      ssl_.emplace(socket_, ssl_ctx_);
-    }
+    socket_.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
+    socket_.set_option(tcp::no_delay(true), ec);
+    if (server_tls_) ssl_.emplace(socket_, server_tls_->ssl);
   }
 
   bool accept_tls(Clock::time_point deadline, std::string& error) {
@@ -68,21 +74,19 @@ class TcpTransport final : public Transport {
     return r.status == IoStatus::ok;
   }
 
-  explicit TcpTransport(const TlsOptions& tls, bool use_tls)
-      : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_client) {
-    if (use_tls) {
+  TcpTransport() : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_client) {}
+
+  bool open(const Url& url, const TlsOptions& tls, Clock::time_point deadline,
+            std::string& error) {
+    // A CA file given is loaded even for ws://: a bad --ca is reported, never silently unused.
+    if (!tls.ca_file.empty() && !load_ca(ssl_ctx_, tls.ca_file, error)) return false;
+    if (url.tls) {
       asio::error_code ec;
-      if (!tls.ca_file.empty()) {
-        ssl_ctx_.load_verify_file(tls.ca_file, ec);
-        ssl_ctx_.set_verify_mode(asio::ssl::verify_peer, ec);
-      } else {
-        ssl_ctx_.set_verify_mode(asio::ssl::verify_none, ec);
-      }
+      ssl_ctx_.set_verify_mode(tls.ca_file.empty() ? asio::ssl::verify_none
+                                                   : asio::ssl::verify_peer,
+                               ec);
       ssl_.emplace(socket_, ssl_ctx_);
     }
-  }
-
-  bool open(const Url& url, Clock::time_point deadline, std::string& error) {
     tcp::resolver resolver(ctx_);
     asio::error_code ec;
     const auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
@@ -143,23 +147,37 @@ class TcpTransport final : public Transport {
  private:
   asio::io_context ctx_;
   tcp::socket socket_;
-  asio::ssl::context ssl_ctx_;
+  asio::ssl::context ssl_ctx_;  // the client's; a server's is shared, in server_tls_
+  std::shared_ptr<ServerTlsContext> server_tls_;
   std::optional<asio::ssl::stream<tcp::socket&>> ssl_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> Transport::adopt(int fd, const ServerTls& tls,
+std::unique_ptr<Transport> Transport::adopt(int fd, std::shared_ptr<ServerTlsContext> tls,
                                             Clock::time_point deadline, std::string& error) {
-  auto t = std::make_unique<TcpTransport>(fd, tls);
+  auto t = std::make_unique<TcpTransport>(fd, std::move(tls));
   if (!t->accept_tls(deadline, error)) return nullptr;
   return t;
 }
 
+std::unique_ptr<Transport> Transport::adopt(int fd, const ServerTls& tls,
+                                            Clock::time_point deadline, std::string& error) {
+  std::shared_ptr<ServerTlsContext> loaded;
+  if (!tls.cert_file.empty()) {
+    loaded = std::make_shared<ServerTlsContext>();
+    if (!load_certificate(loaded->ssl, tls.cert_file, tls.key_file, error)) {
+      ::close(fd);
+      return nullptr;
+    }
+  }
+  return adopt(fd, std::move(loaded), deadline, error);
+}
+
 std::unique_ptr<Transport> Transport::connect(const Url& url, Clock::time_point deadline,
                                               const TlsOptions& tls, std::string& error) {
-  auto t = std::make_unique<TcpTransport>(tls, url.tls);
-  if (!t->open(url, deadline, error)) return nullptr;
+  auto t = std::make_unique<TcpTransport>();
+  if (!t->open(url, tls, deadline, error)) return nullptr;
   return t;
 }
 

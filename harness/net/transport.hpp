@@ -32,14 +32,20 @@ struct ServerTls {
   std::string key_file;
 };
 
+struct ServerTlsContext;  // a loaded certificate and key (net/tls.hpp)
+
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Connects (and for wss:// completes the TLS handshake) by the deadline.
+  // Connects (and for wss:// completes the TLS handshake) by the deadline. A CA file that cannot
+  // be loaded is an error that names it, as is a failed connection.
   static std::unique_ptr<Transport> connect(const Url& url, Clock::time_point deadline,
                                             const TlsOptions& tls, std::string& error);
-  // Takes over an accepted TCP connection (a file descriptor); with a certificate, completes the
-  // server side of the TLS handshake by the deadline.
+  // Takes over an accepted TCP connection (a file descriptor, IPv4 or IPv6); with a TLS context,
+  // completes the server side of the TLS handshake by the deadline. Null `tls`: plain TCP.
+  static std::unique_ptr<Transport> adopt(int fd, std::shared_ptr<ServerTlsContext> tls,
+                                          Clock::time_point deadline, std::string& error);
+  // The same, loading the certificate and key first (errors name the file).
   static std::unique_ptr<Transport> adopt(int fd, const ServerTls& tls, Clock::time_point deadline,
                                           std::string& error);
 

@@ -35,8 +35,8 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
   for (const auto& run : runs) {
     auto& agent = index[run.agent];
     for (const auto& r : run.results) {
-      agent[r.id] = {{"behavior", r.behavior},
-                     {"behaviorClose", r.behavior_close},
+      agent[r.id] = {{"behavior", std::string(to_string(r.behavior))},
+                     {"behaviorClose", std::string(to_string(r.behavior_close))},
                      {"duration", r.duration_ms},
                      {"remoteCloseCode", r.remote_close_code ? nlohmann::json(*r.remote_close_code)
                                                              : nlohmann::json(nullptr)},
@@ -58,14 +58,18 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
       ordered_json log = ordered_json::array();
       for (const auto& e : r.log)
         log.push_back({e.t_ms, std::string(1, e.dir), e.text});
+      // Every write to the socket, in order: --seed N with --cases ID replays the same bytes.
+      ordered_json chunks = ordered_json::array();
+      for (const auto& ch : r.chunks)
+        chunks.push_back({ch.t_ms, ch.size, ch.head_hex});
       const ordered_json j = {
           {"agent", run.agent},
           {"id", r.id},
           {"rfc", c->rfc},
           {"description", c->description},
           {"expectation", c->expectation},
-          {"behavior", r.behavior},
-          {"behaviorClose", r.behavior_close},
+          {"behavior", std::string(to_string(r.behavior))},
+          {"behaviorClose", std::string(to_string(r.behavior_close))},
           {"reason", r.reason},
           {"duration", r.duration_ms},
           {"expected", r.expected},
@@ -79,6 +83,12 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
           {"httpRequest", r.http_request},
           {"httpResponse", r.http_response},
           {"wirelog", log},
+          {"evidenceTruncated", r.evidence_truncated},
+          {"seed", r.seed},
+          {"timeoutScale", r.timeout_scale},
+          {"confirmation", r.confirmation},
+          {"chunks", chunks},
+          {"chunksNotRecorded", r.chunks_dropped},
       };
       if (!write_file(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
                       error))

@@ -13,7 +13,7 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
     size_t skipped = 0;
     for (const auto& r : run.results) {
       failures += r.failed() ? 1 : 0;
-      skipped += r.behavior == "UNIMPLEMENTED" ? 1 : 0;
+      skipped += r.behavior == Behavior::unimplemented ? 1 : 0;
     }
     char time[32];
     (void)std::snprintf(time, sizeof(time), "%.3f", run.seconds);
@@ -29,8 +29,8 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       x += "    <testcase classname=\"" + escape_markup(run.agent + "." + c->area) + "\" name=\"" +
            escape_markup(c->id + " (RFC 6455 " + c->rfc + ") " + c->description) + "\" time=\"" +
            time + "\">\n";
-      std::string evidence = "expected: " + c->expectation + "\nbehavior: " + r.behavior +
-                             ", close: " + r.behavior_close + "\n";
+      std::string evidence = "expected: " + c->expectation + "\nbehavior: " + std::string(to_string(r.behavior)) +
+                             ", close: " + std::string(to_string(r.behavior_close)) + "\n";
       for (const auto& e : r.log) {
         char line[48];
         (void)std::snprintf(line, sizeof(line), "%9.1f ms %c ", e.t_ms, e.dir);
@@ -38,8 +38,8 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       }
       if (r.failed()) {
         x += "      <failure message=\"" + escape_markup(r.reason) + "\" type=\"" +
-             escape_markup(r.behavior) + "\">" + escape_markup(evidence) + "</failure>\n";
-      } else if (r.behavior == "UNIMPLEMENTED") {
+             escape_markup(std::string(to_string(r.behavior))) + "\">" + escape_markup(evidence) + "</failure>\n";
+      } else if (r.behavior == Behavior::unimplemented) {
         x += "      <skipped message=\"" + escape_markup(r.reason) + "\"/>\n";
       } else {
         x += "      <system-out>" + escape_markup(evidence) + "</system-out>\n";

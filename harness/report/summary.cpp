@@ -26,11 +26,11 @@ size_t print_summary(const Catalogue& catalogue, const std::vector<ServerRun>& r
       };
       if (r.failed()) {
         bump(&Counts::failed);
-      } else if (r.behavior == "NON-STRICT") {
+      } else if (r.behavior == Behavior::non_strict) {
         bump(&Counts::non_strict);
-      } else if (r.behavior == "INFORMATIONAL") {
+      } else if (r.behavior == Behavior::informational) {
         bump(&Counts::info);
-      } else if (r.behavior == "UNIMPLEMENTED") {
+      } else if (r.behavior == Behavior::unimplemented) {
         bump(&Counts::unimpl);
       } else {
         bump(&Counts::ok);
@@ -53,7 +53,7 @@ size_t print_summary(const Catalogue& catalogue, const std::vector<ServerRun>& r
       if (r.failed()) {
         std::printf("  %sFAILED%s     %-8s RFC 6455 %-6s %s\n    %s\n", red, off, c->id.c_str(),
                     c->rfc.c_str(), c->description.c_str(), r.reason.c_str());
-      } else if (r.behavior == "NON-STRICT") {
+      } else if (r.behavior == Behavior::non_strict) {
         std::printf("  %sNON-STRICT%s %-8s RFC 6455 %-6s %s\n", yellow, off, c->id.c_str(),
                     c->rfc.c_str(), r.reason.c_str());
       }

@@ -19,13 +19,10 @@ constexpr size_t read_size = 65536;
 constexpr size_t backlog_limit = size_t{8} << 20;  // stop reading while this much waits to go out
 constexpr auto linger_timeout = std::chrono::seconds(2);
 
-std::string status_page(const std::string& host) {
-  const std::string body =
-      "<!doctype html><title>wsprobe</title><h1>wsprobe reference echo server</h1>"
-      "<p>This port speaks WebSocket (RFC 6455): connect to ws://" +
-      host + "/ and every message comes back as it was sent.</p>\n";
-  return "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+std::string status_page_body(std::string_view host) {
+  return "<!doctype html><title>wsprobe</title><h1>wsprobe reference echo server</h1>"
+         "<p>This port speaks WebSocket (RFC 6455): connect to ws://" +
+         std::string(host) + "/ and every message comes back as it was sent.</p>\n";
 }
 
 std::vector<uint8_t> to_bytes(const std::string& s) {
@@ -43,10 +40,7 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const ServeOptions& options)
-      : stream_(std::move(stream)),
-        options_(options),
-        timer_(lowest(stream_).get_executor()),
-        head_(codec::HttpKind::request) {}
+      : stream_(std::move(stream)), options_(options), timer_(lowest(stream_).get_executor()) {}
 
   void start() {
     timer_.expires_after(
@@ -83,32 +77,29 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void on_bytes(std::span<const uint8_t> data) {
     if (!conn_) {
-      const size_t used = head_.feed(data);
-      if (head_.status() == codec::HttpHeadParser::Status::incomplete) return;
-      if (head_.status() == codec::HttpHeadParser::Status::error) {
-        return reply_and_close(codec::build_reject_response(head_.error()));
-      }
-      const auto& request = head_.request();
-      if (codec::classify_request(request) == codec::RequestKind::plain_http) {
-        if (request.method != "GET") {
-          return reply_and_close(
-              "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET\r\nContent-Length: 0\r\nConnection: "
-              "close\r\n\r\n");
-        }
-        return reply_and_close(
-            status_page(std::string(request.headers.single("Host").value_or("localhost"))));
+      if (handshake_.feed(data) == codec::HandshakeStatus::incomplete) return;
+      if (handshake_.status() == codec::HandshakeStatus::complete &&
+          handshake_.kind() == codec::RequestKind::plain_http) {
+        // Plain HTTP on the WebSocket port: a status page for GET, 405 otherwise (RFC 9110 15.5.6).
+        const auto& request = handshake_.request();
+        if (request.method != "GET")
+          return reply_and_close(handshake_.reject(405, {{"Allow", "GET"}}));
+        return reply_and_close(codec::serialize_response(
+            codec::http_response(
+                200, {{"Content-Type", "text/html; charset=utf-8"}, {"Connection", "close"}}),
+            status_page_body(request.headers.single("Host").value_or("localhost"))));
       }
       codec::ServerOptions server;
       server.subprotocols = options_.subprotocols;
-      const auto accepted = codec::validate_request(request, server);
-      if (!accepted) return reply_and_close(codec::build_reject_response(accepted.error()));
+      auto answer = handshake_.accept(server);
+      if (!answer.accepted()) return reply_and_close(answer.bytes);
       timer_.cancel();
-      queue(to_bytes(codec::build_accept_response(accepted.value())));
+      queue(to_bytes(answer.bytes));
       codec::ConnectionOptions o;
       o.role = codec::Role::server;
       o.max_message_size = options_.max_message_size;
       conn_.emplace(o);
-      data = data.subspan(used);  // frames in the same segment as the handshake
+      data = handshake_.leftover();  // frames in the same segment as the handshake
     }
     conn_->receive(data);
     for (auto& event : conn_->events()) {
@@ -190,7 +181,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   const ServeOptions& options_;
   asio::steady_timer timer_;
-  codec::HttpHeadParser head_;
+  codec::ServerHandshake handshake_;
   std::optional<codec::Connection> conn_;
   std::array<uint8_t, read_size> buf_{};
   std::deque<std::vector<uint8_t>> out_;

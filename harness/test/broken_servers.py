@@ -8,13 +8,24 @@ Standard library only. Modes:
 
   invalid-utf8     echoes binary as it should, but answers every text message with invalid UTF-8
   accept-unmasked  a correct echo server except that it accepts unmasked client frames
-  no-close-reply   echoes, but never answers a close frame (and never closes TCP)
+  no-close-reply   echoes, but never answers a close frame and never closes TCP first (it keeps
+                   reading, echoing and answering pings until the peer closes TCP)
+  slow-close       a correct echo server, except that it answers a close frame after 3 s
   silent           accepts TCP connections and never sends a byte
   random-bytes     completes the handshake, then sends random bytes
   huge-frame       completes the handshake, then claims a 2^63-1 byte frame and dribbles it
   dribble          echoes, one byte every 0.3 s
   close-midframe   completes the handshake, sends half a frame, closes TCP
   crash            serves one connection correctly, then the process exits
+
+Hostile modes, to measure the tester's own time and memory. Each connection floods until the peer
+goes away, for at most FLOOD_SECONDS or FLOOD_BYTES, so the server always stops by itself:
+
+  ping-flood       after the handshake sends 125-byte pings as fast as it can, while a second
+                   thread echoes what arrives (its close included: the flood goes on regardless)
+  fragment-flood   after the handshake starts a text message (FIN=0) and sends small continuation
+                   frames forever: one endless message made of many frames
+  endless-message  one binary frame that claims 2^62 bytes, its payload streamed at full speed
 """
 import base64
 import hashlib
@@ -26,6 +37,9 @@ import threading
 import time
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+FLOOD_SECONDS = 120  # per connection
+FLOOD_BYTES = 8 << 30  # per connection
+SLOW_CLOSE_SECONDS = 3.0
 
 
 def read_head(conn):
@@ -82,7 +96,9 @@ class Reader:
         if require_mask and not masked:
             raise ValueError("unmasked")
         key = self.take(4) if masked else b"\0\0\0\0"
-        payload = bytes(b ^ key[i % 4] for i, b in enumerate(self.take(n)))
+        data = self.take(n)
+        mask = int.from_bytes((key * (n // 4 + 1))[:n], "big")
+        payload = (int.from_bytes(data, "big") ^ mask).to_bytes(n, "big")
         return b0 & 0x80, b0 & 0x0F, payload
 
 
@@ -97,11 +113,12 @@ def frame(opcode, payload):
     return header + payload
 
 
-def echo_loop(conn, rest, mode):
-    """A minimal echo server: joins fragments, answers pings, echoes closes."""
+def echo_loop(conn, rest, mode, send=None):
+    """A minimal echo server: joins fragments, answers pings, echoes closes. `send` writes whole
+    frames (a flooding thread may share the socket)."""
     reader = Reader(conn, rest)
     message, message_op = b"", 0
-    send = conn.sendall
+    send = send or conn.sendall
     if mode == "dribble":
         def send(data):
             for b in data:
@@ -116,6 +133,8 @@ def echo_loop(conn, rest, mode):
         if op == 8:
             if mode == "no-close-reply":
                 continue
+            if mode == "slow-close":
+                time.sleep(SLOW_CLOSE_SECONDS)
             send(frame(8, payload[:2]))
             return
         if op == 9:
@@ -131,6 +150,63 @@ def echo_loop(conn, rest, mode):
             if mode == "invalid-utf8" and message_op == 1:
                 message = b"\xed\xa0\x80" + message
             send(frame(message_op, message))
+
+
+def drain(conn):
+    """Reads and drops what the peer sends, so it never blocks writing to us."""
+    try:
+        while conn.recv(65536):
+            pass
+    except OSError:
+        pass
+
+
+def flood(conn, first, batch, send=None):
+    """Sends `first` then `batch` over and over until the peer goes away or the bounds are met."""
+    send = send or conn.sendall
+    deadline = time.monotonic() + FLOOD_SECONDS
+    sent = 0
+    try:
+        send(first)
+        while sent < FLOOD_BYTES and time.monotonic() < deadline:
+            send(batch)
+            sent += len(batch)
+    except OSError:
+        pass
+
+
+def serve_flood(conn, rest, mode):
+    # A watchdog bounds the connection whatever the peer does: shutdown wakes a blocked send or recv.
+    def cut():
+        try:
+            conn.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    watchdog = threading.Timer(FLOOD_SECONDS + 5, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    if mode == "ping-flood":
+        lock = threading.Lock()
+
+        def send(data):  # whole frames only: the echo thread and the flood never interleave
+            with lock:
+                conn.sendall(data)
+
+        flooder = threading.Thread(target=flood, args=(conn, b"", frame(9, b"p" * 125) * 512, send), daemon=True)
+        flooder.start()
+        try:
+            echo_loop(conn, rest, mode, send)
+        except (EOFError, OSError):
+            pass
+        flooder.join()
+    else:
+        threading.Thread(target=drain, args=(conn,), daemon=True).start()
+        if mode == "fragment-flood":  # RFC 6455 5.4: a text frame with FIN=0, then continuations
+            flood(conn, b"\x01\x10" + b"a" * 16, (b"\x00\x10" + b"a" * 16) * 3640)
+        else:  # endless-message: RFC 6455 5.2, a 64-bit length of 2^62
+            flood(conn, b"\x82\x7f" + struct.pack("!Q", 1 << 62), b"\x00" * (1 << 20))
+    watchdog.cancel()
 
 
 def serve(conn, mode, done):
@@ -151,6 +227,8 @@ def serve(conn, mode, done):
                 time.sleep(0.05)
         elif mode == "close-midframe":
             conn.sendall(b"\x81\x0aHello")
+        elif mode in ("ping-flood", "fragment-flood", "endless-message"):
+            serve_flood(conn, rest, mode)
         else:
             echo_loop(conn, rest, mode)
             if mode == "no-close-reply":

@@ -45,4 +45,10 @@ Expected<ClosePayload> parse_close_payload(std::span<const uint8_t> payload);
 // may not be sent or the reason is not UTF-8 or longer than 123 bytes.
 Expected<std::vector<uint8_t>> build_close_payload(uint16_t code, std::string_view reason = {});
 
+// The code (big-endian) then the reason, whatever they are: the tester sends invalid codes,
+// reasons that are not UTF-8 and payloads over 125 bytes with it. build_close_payload() is this
+// after its checks.
+std::vector<uint8_t> encode_close_payload_unchecked(uint16_t code,
+                                                    std::span<const uint8_t> reason = {});
+
 }  // namespace wsprobe::codec

@@ -1,8 +1,9 @@
 #pragma once
 // One endpoint of an open WebSocket connection, sans-I/O (the handshake is done; see
 // handshake.hpp). Bytes in: receive(); events out: events(); calls in: send_*(), fail(); bytes
-// out: bytes_to_send(). The connection answers pings and close frames itself, fails the
-// connection once with the right close code and then discards input (RFC 6455 7.1.7).
+// out: bytes_to_send(). It reads through a Reader (reader.hpp) and adds the policies: it answers
+// pings and close frames itself, fails the connection once with the right close code and then
+// discards input (RFC 6455 7.1.7).
 //
 // The close frame that answers a peer's close, or that fails the connection, is queued when
 // bytes_to_send() is next called, not when the bytes that caused it arrive: an endpoint that
@@ -19,8 +20,8 @@
 
 #include "wsprobe/error.hpp"
 #include "wsprobe/frame_parser.hpp"
-#include "wsprobe/message_assembler.hpp"
 #include "wsprobe/random.hpp"
+#include "wsprobe/reader.hpp"
 
 namespace wsprobe::codec {
 
@@ -40,20 +41,6 @@ struct ConnectionOptions {
   RandomSource random;  // masking keys for the client role; default: OpenSSL
 };
 
-struct MessageEvent {
-  Opcode opcode;  // text or binary
-  std::vector<uint8_t> data;
-  uint8_t rsv = 0;  // RSV bits of the message's first frame (non-zero only with an extension)
-  [[nodiscard]] std::string_view text() const {
-    return {reinterpret_cast<const char*>(data.data()), data.size()};
-  }
-};
-struct PingEvent {
-  std::vector<uint8_t> payload;
-};
-struct PongEvent {
-  std::vector<uint8_t> payload;
-};
 // The peer's close frame (code 1005 if it had none), or the transport's end without one
 // (code 1006, remote = false).
 struct CloseEvent {
@@ -61,10 +48,8 @@ struct CloseEvent {
   std::string reason;
   bool remote;
 };
-// This endpoint failed the connection because the peer broke a rule (RFC 6455 7.1.7).
-struct FailureEvent {
-  Error error;
-};
+// MessageEvent, PingEvent, PongEvent and FailureEvent (this endpoint failed the connection because
+// the peer broke a rule, RFC 6455 7.1.7) are the reader's (reader.hpp).
 using Event = std::variant<MessageEvent, PingEvent, PongEvent, CloseEvent, FailureEvent>;
 
 enum class State : uint8_t {
@@ -113,15 +98,12 @@ class Connection {
     std::string_view reason;  // static text (an Error's reason) or empty
   };
 
-  void handle(Assembled&& assembled);
-  void handle_close(std::span<const uint8_t> payload);
+  void handle(ReaderEvent&& event);
   void queue_close(uint16_t code, std::string_view reason);
   std::optional<Error> send_frame(Opcode opcode, std::span<const uint8_t> payload);
 
   ConnectionOptions options_;
-  FrameParser parser_;
-  MessageAssembler assembler_;
-  std::vector<uint8_t> scratch_;  // a mutable copy of the input, unmasked in place
+  Reader reader_;
   std::vector<Event> events_;
   std::vector<uint8_t> out_;
   bool close_sent_ = false;

@@ -1,41 +1,33 @@
 #pragma once
-// Errors are values: what went wrong, the close code or HTTP status that answers it, and a reason
-// naming the RFC rule broken. Nothing in the codec throws across its API.
+// Errors are values: the rule broken (rule.hpp), the close code or HTTP status that answers it, and
+// a reason naming the RFC rule. Nothing in the codec throws across its API.
 
 #include <cstdint>
 #include <string_view>
 #include <utility>
 #include <variant>
 
-namespace wsprobe::codec {
+#include "wsprobe/close_code.hpp"
+#include "wsprobe/rule.hpp"
 
-// RFC 6455 7.4.1 and the IANA "WebSocket Close Code Number Registry" (1012-1014).
-namespace close_code {
-inline constexpr uint16_t normal = 1000;
-inline constexpr uint16_t going_away = 1001;
-inline constexpr uint16_t protocol_error = 1002;
-inline constexpr uint16_t unsupported_data = 1003;
-inline constexpr uint16_t no_status = 1005;  // local only: a close frame without a code
-inline constexpr uint16_t abnormal = 1006;   // local only: TCP closed without a close frame
-inline constexpr uint16_t invalid_payload = 1007;
-inline constexpr uint16_t policy_violation = 1008;
-inline constexpr uint16_t message_too_big = 1009;
-inline constexpr uint16_t mandatory_extension = 1010;
-inline constexpr uint16_t internal_error = 1011;
-inline constexpr uint16_t service_restart = 1012;
-inline constexpr uint16_t try_again_later = 1013;
-inline constexpr uint16_t bad_gateway = 1014;
-inline constexpr uint16_t tls_handshake = 1015;  // local only
-}  // namespace close_code
+namespace wsprobe::codec {
 
 struct Error {
   uint16_t close_code = 0;   // the code to fail the connection with (frame-level errors)
   uint16_t http_status = 0;  // the status to reject the handshake with (server-side handshake)
   std::string_view reason;   // static text: "RFC 6455 5.5: control frame longer than 125 bytes"
+  Rule rule = Rule::unspecified;  // which rule: tests and reports name it
 
   friend bool operator==(const Error&, const Error&) = default;
 };
 
+// The Error for a rule: code, status and reason from the rule table, so the four always agree.
+constexpr Error error_of(Rule rule) {
+  const RuleInfo& info = rule_info(rule);
+  return Error{info.close_code, info.http_status, info.reason, rule};
+}
+
+// Errors without a named rule (Rule::unspecified); prefer error_of().
 constexpr Error protocol_error(std::string_view reason) {
   return Error{close_code::protocol_error, 0, reason};
 }

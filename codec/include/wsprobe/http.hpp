@@ -82,5 +82,28 @@ class HttpHeadParser {
 // (RFC 9110 5.6.1).
 std::vector<std::string_view> split_list(std::string_view value);
 bool iequals(std::string_view a, std::string_view b);
+// The Error for a head rule broken by a message of `kind`: a request is answered with the rule's
+// HTTP status; a response fails the client's connection instead (1002, RFC 6455 4.1).
+Error head_error(HttpKind kind, Rule rule);
+// True when a field named `name` lists `token` (case-insensitive), across repeated fields
+// (RFC 9110 5.3: a repeated list field is one list).
+bool contains_token(const HttpHeaders& headers, std::string_view name, std::string_view token);
+
+// --- writing ---
+
+// The reason phrase wsprobe writes for `status` (RFC 9110 15); "" for a status it never writes.
+std::string_view reason_phrase(int status);
+
+// A response head to write; the reason is taken from reason_phrase() when empty.
+HttpResponse http_response(int status, std::vector<HttpHeader> headers = {});
+
+// Every HTTP answer wsprobe writes goes through here: the status line, the headers in order, then
+// Content-Length and the body, except for 1xx and 204, which carry neither (RFC 9110 8.6).
+std::string serialize_response(const HttpResponse& response, std::string_view body = {});
+
+// A request line and headers, written as given (the version too, so a tester can send
+// "HTTP/1.0" or garbage), then the empty line (RFC 9112 3).
+std::string serialize_request(std::string_view method, std::string_view target,
+                              std::string_view version, const std::vector<HttpHeader>& headers);
 
 }  // namespace wsprobe::codec

@@ -1,0 +1,123 @@
+#pragma once
+// The receive path, side-effect free (RFC 6455 5, 7.1.5, 8.1): bytes in, events out. It parses
+// and judges only: it never answers a ping or a close, never writes a byte. Connection (which
+// adds those policies) and the tester's engine (which judges a peer) both read through it, so
+// the receive rules live once.
+//
+// Events come in wire order: every frame header as it is decoded, then what the frame completes
+// (a message, a ping, a pong, a close frame). The first rule the peer breaks is a FailureEvent;
+// the reader then stays failed and only counts the bytes it discards. The bytes that arrive after
+// the peer's close frame are not protocol (RFC 6455 1.4, 5.5.1): they are reported as they come,
+// raw, in AfterCloseEvents (the first max_after_close_bytes of them; all are counted).
+//
+// Memory is bounded whatever the input: one message (max_message_size, checked against each
+// frame header before its payload is read), one control payload (125 bytes), the events not yet
+// taken (at most one per two bytes fed), and the after-close bytes kept.
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "wsprobe/error.hpp"
+#include "wsprobe/frame_header.hpp"
+#include "wsprobe/frame_parser.hpp"
+#include "wsprobe/message_assembler.hpp"
+
+namespace wsprobe::codec {
+
+struct ReaderOptions {
+  Role role = Role::server;  // a server requires masked frames, a client unmasked (RFC 6455 5.1)
+  uint64_t max_message_size = uint64_t{16} << 20;  // 16 MiB; larger messages fail with 1009
+  uint64_t max_frame_size = 0;                     // 0: same as max_message_size
+  bool validate_utf8 = true;
+  // RSV bits a negotiated extension defines, allowed on the first frame of a data message only;
+  // messages then carry their RSV bits (MessageEvent::rsv) for the extension layer.
+  uint8_t allowed_rsv = 0;
+  // After-close bytes kept in AfterCloseEvents; the rest are only counted (after_close_bytes()).
+  size_t max_after_close_bytes = 4096;
+};
+
+// A frame header as decoded, before its payload is read (the tester's evidence log).
+struct FrameHeaderEvent {
+  FrameHeader header;
+};
+struct MessageEvent {
+  Opcode opcode;  // text or binary
+  std::vector<uint8_t> data;
+  uint8_t rsv = 0;  // RSV bits of the message's first frame (non-zero only with an extension)
+  [[nodiscard]] std::string_view text() const {
+    return {reinterpret_cast<const char*>(data.data()), data.size()};
+  }
+};
+struct PingEvent {
+  std::vector<uint8_t> payload;
+};
+struct PongEvent {
+  std::vector<uint8_t> payload;
+};
+// The peer's close frame, its payload valid (RFC 6455 5.5.1, 7.4): an invalid one is a failure.
+struct CloseFrameEvent {
+  uint16_t code = close_code::no_status;  // 1005 when the payload was empty (RFC 6455 7.1.5)
+  std::string reason;
+  std::vector<uint8_t> payload;  // as received (unmasked)
+};
+// The first rule the peer broke: the connection must be failed (RFC 6455 7.1.7).
+struct FailureEvent {
+  Error error;
+};
+// Bytes that arrived after the peer's close frame, uninterpreted.
+struct AfterCloseEvent {
+  std::vector<uint8_t> bytes;
+};
+using ReaderEvent = std::variant<FrameHeaderEvent, MessageEvent, PingEvent, PongEvent,
+                                 CloseFrameEvent, FailureEvent, AfterCloseEvent>;
+
+class Reader {
+ public:
+  explicit Reader(ReaderOptions options = {});
+
+  // Reads the bytes (copied, then unmasked in the copy). Any split of a stream gives the same
+  // events as feeding it whole.
+  void feed(std::span<const uint8_t> bytes);
+  // The same, unmasking `bytes` in place (no copy); the caller's buffer is modified.
+  void feed_in_place(std::span<uint8_t> bytes);
+  // The events since the last call, in wire order.
+  std::vector<ReaderEvent> take_events() { return std::exchange(events_, {}); }
+
+  // Allows the RSV bits a negotiated extension defines (set once the handshake is done).
+  void set_allowed_rsv(uint8_t bits) { parser_.set_allowed_rsv(bits); }
+
+  [[nodiscard]] bool failed() const { return failed_; }
+  [[nodiscard]] bool close_received() const { return close_received_; }
+  // Bytes fed after the failure, ignored.
+  [[nodiscard]] uint64_t discarded_bytes() const { return discarded_; }
+  // Bytes fed after the peer's close frame (kept in AfterCloseEvents or not).
+  [[nodiscard]] uint64_t after_close_bytes() const { return after_close_; }
+  // Between frames and outside a fragmented message: an EOF here cuts nothing.
+  [[nodiscard]] bool at_message_boundary() const {
+    return parser_.at_frame_boundary() && !assembler_.in_message();
+  }
+  [[nodiscard]] const ReaderOptions& options() const { return options_; }
+
+ private:
+  void read(std::span<uint8_t> input);
+  void on_control(Assembled&& control);
+  void fail(const Error& error);
+  void keep_after_close(std::span<const uint8_t> bytes);
+
+  ReaderOptions options_;
+  FrameParser parser_;
+  MessageAssembler assembler_;
+  std::vector<uint8_t> scratch_;  // feed()'s copy of the input
+  std::vector<ReaderEvent> events_;
+  bool failed_ = false;
+  bool close_received_ = false;
+  uint64_t discarded_ = 0;
+  uint64_t after_close_ = 0;
+};
+
+}  // namespace wsprobe::codec

@@ -1,0 +1,65 @@
+#include "engine/closing.hpp"
+
+#include <algorithm>
+
+namespace wsprobe::harness {
+namespace {
+
+// Extra events after the expected ones: a moment to catch a duplicate echo.
+constexpr double linger_after_expected = 0.02;
+
+bool expected_arrived(const Case& c, const Receiver& receiver) {
+  const auto& got = receiver.events();
+  return got.size() >= c.ok.size() && std::equal(c.ok.begin(), c.ok.end(), got.begin());
+}
+
+}  // namespace
+
+void finish(const Case& c, bool tester_is_server, Conversation& conv, const Receiver& receiver,
+            Wire& wire, CaseResult& r) {
+  const auto kill = wire.after(c.timeout);
+  const auto& close = c.close;
+  auto closed = [&] { return receiver.close_received(); };
+  if (close.fc1000) {
+    conv.pump_until(kill, [&] { return expected_arrived(c, receiver) || closed(); });
+    if (expected_arrived(c, receiver) && !closed()) {
+      conv.pump_until(wire.after(linger_after_expected), [] { return false; });
+    }
+  } else if (!close.closed_by_me || !conv.sent_close()) {
+    conv.pump_until(kill, closed);  // the peer should fail the connection
+  }
+  if (conv.alive() && !conv.sent_close()) {
+    // Our closing handshake: FC1000, or Autobahn's kill timer (1001, "going away").
+    const bool done = close.fc1000 && expected_arrived(c, receiver);
+    if (!done) r.timers |= timer_kill;
+    if (!close.fc1000) wire.note('*', "the kill timer fired: the peer never failed the connection");
+    conv.send_close(close.fc1000 ? 1000 : 1001,
+                    close.fc1000 ? "closing with 1000" : "closing with 1001");
+  }
+  if (conv.alive() && conv.sent_close() && !closed()) {
+    conv.pump_until(wire.after(close_handshake_timeout), closed);
+    if (conv.alive() && !closed()) {
+      // closeHandshakeTimeout: no close frame answered ours; Autobahn drops TCP at once.
+      r.timers |= timer_close;
+      r.dropped_by_me = true;
+      wire.note('*', receiver.peer() + " did not answer our close frame in time; dropping TCP");
+      conv.mark_tcp_closed();
+    }
+  }
+  if (conv.alive() && tester_is_server && conv.sent_close() && closed()) {
+    conv.mark_tcp_closed();  // RFC 6455 7.1.1: as the server, we close TCP first
+    wire.note('*', "closing TCP (the server closes first)");
+  }
+  if (conv.alive()) {
+    // RFC 6455 7.1.1: the server closes TCP first; we wait for it, then drop it ourselves.
+    conv.pump_until(wire.after(server_drop_timeout), [] { return false; });
+    if (conv.alive()) {
+      r.timers |= timer_drop;
+      r.dropped_by_me = true;
+      wire.note('*', receiver.peer() + " did not close TCP; closing it");
+    }
+  }
+  r.was_clean = conv.sent_close() && closed() && conv.tcp_closed() && !receiver.violation();
+}
+
+}  // namespace wsprobe::harness

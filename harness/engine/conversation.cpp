@@ -1,0 +1,130 @@
+#include "engine/conversation.hpp"
+
+#include "wsprobe/close.hpp"
+
+namespace wsprobe::harness {
+namespace {
+
+// How long one write may block: a peer that stops reading fails the write, not the tester.
+constexpr double write_timeout = 5.0;
+
+std::vector<uint8_t> close_payload(uint16_t code) {
+  if (code == codec::close_code::no_status) return {};
+  return {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code & 0xFF)};
+}
+
+}  // namespace
+
+Conversation::Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseResult& result)
+    : wire_(wire), sender_(sender), receiver_(receiver), result_(result) {}
+
+bool Conversation::write(std::span<const uint8_t> bytes) {
+  if (tcp_closed_) return false;
+  const auto r = wire_.write(bytes, wire_.after(write_timeout));
+  if (r.status == IoStatus::ok) return true;
+  // The peer stopped reading (it failed us early, or crashed). What it sent before, a close
+  // frame above all, may still be waiting to be read.
+  wire_.note('*', "write failed: " + r.message);
+  in_frame_ = false;  // the frame is abandoned with the connection
+  pump_until(wire_.after(1.0), [] { return false; });
+  tcp_closed_ = true;
+  return false;
+}
+
+void Conversation::send(const Outgoing& frame) {
+  if (tcp_closed_) return;
+  wire_.note('>', frame.description);
+  if (frame.close) {
+    sent_close_ = true;
+    result_.closed_by_me = !receiver_.close_received();
+    if (frame.close_code) result_.local_close_code = frame.close_code;
+  }
+  in_frame_ = true;
+  size_t from = 0;
+  for (size_t k = 0; k < frame.cuts.size(); ++k) {
+    const size_t to = frame.cuts[k];
+    if (!write(std::span(frame.bytes).subspan(from, to - from))) return;
+    from = to;
+    if (k + 1 == frame.cuts.size()) break;
+    if (frame.pause > 0 && !receiver_.close_received() && alive()) {
+      pause(frame.pause, k < frame.tags.size() ? frame.tags[k] : "");
+    } else {
+      poll();
+    }
+  }
+  in_frame_ = false;
+  reply();
+  if (frame.poll_after) poll();
+}
+
+void Conversation::send_close(uint16_t code, const std::string& why) {
+  if (sent_close_) return;
+  wire_.note('*', why);
+  send(sender_.control(0x8, close_payload(code)));
+}
+
+void Conversation::reply() {
+  if (in_frame_ || tcp_closed_) return;
+  if (const auto& f = receiver_.failure(); f && !failure_sent_) {
+    failure_sent_ = true;
+    // RFC 6455 7.1.7: fail the connection with the code of the rule broken.
+    if (result_.reason.empty()) {
+      result_.reason = receiver_.peer() + " broke the protocol: " + std::string(f->reason);
+    }
+    if (!sent_close_) {
+      // Not our closing handshake (closedByMe stays as it was, as in Autobahn): the connection
+      // is failed, and nothing more is sent or read.
+      Outgoing o = sender_.control(0x8, close_payload(f->close_code));
+      o.close = false;
+      o.description = "failing the connection: " + o.description;
+      send(o);
+    }
+    return;
+  }
+  if (receiver_.violation()) return;
+  if (receiver_.close_received() && !echoed_close_) {
+    echoed_close_ = true;
+    // RFC 6455 5.5.1: answer a close with a close, echoing the code.
+    const uint16_t code = receiver_.close_code().value_or(codec::close_code::no_status);
+    send_close(code, "answering " + receiver_.peer() + "'s close");
+    return;
+  }
+  if (auto pong = receiver_.take_pong(); pong && !sent_close_ && !receiver_.close_received()) {
+    Outgoing o = sender_.control(0xA, std::move(*pong));
+    o.description = "pong (answering " + receiver_.peer() + "'s ping)";
+    send(o);
+  }
+}
+
+void Conversation::feed(std::span<uint8_t> bytes) {
+  if (bytes.empty()) return;
+  receiver_.feed(bytes);
+  reply();
+}
+
+void Conversation::poll() { pump_until(Clock::now(), [] { return false; }); }
+
+void Conversation::pump_until(Clock::time_point deadline, const std::function<bool()>& done) {
+  std::vector<uint8_t> buf(65536);
+  while (alive() && !done()) {
+    const auto r = wire_.read_some(buf, deadline);
+    if (r.status == IoStatus::timeout) return;
+    if (r.status != IoStatus::ok) {
+      tcp_closed_ = true;
+      wire_.note('*', r.status == IoStatus::closed ? receiver_.peer() + " closed TCP"
+                                                   : "read failed: " + r.message);
+      return;
+    }
+    feed(std::span<uint8_t>(buf.data(), r.bytes));
+    if (Clock::now() >= deadline) return;
+  }
+}
+
+void Conversation::pause(double seconds, const std::string& tag) {
+  pump_until(wire_.after(seconds), [] { return false; });
+  // Autobahn's continueLater: the marker counts only if the connection is still open.
+  if (tag.empty() || !alive() || receiver_.close_received()) return;
+  receiver_.mark(tag);
+}
+
+}  // namespace wsprobe::harness

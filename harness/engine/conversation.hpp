@@ -1,0 +1,58 @@
+#pragma once
+// One case's connection once open: writes the tester's frames, reads the peer's, and keeps the
+// one rule that makes a tester trustworthy on the wire: it never interleaves. A frame it has
+// started writing is finished (or the connection abandoned) before any other frame is written,
+// its own pongs and close replies included; they wait for the frame boundary. Once the peer has
+// closed, the steps still to send are dropped at a frame boundary, and the evidence says so.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "engine/receiver.hpp"
+#include "engine/sender.hpp"
+#include "engine/wire.hpp"
+
+namespace wsprobe::harness {
+
+class Conversation {
+ public:
+  Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseResult& result);
+
+  // Writes the frame in its planned pieces, reading between them; pauses are skipped once the
+  // peer has closed (it has decided; the rest of the frame only completes it).
+  void send(const Outgoing& frame);
+  // Our close frame with `code` (none for 1005), once.
+  void send_close(uint16_t code, const std::string& why);
+  // Waits `seconds` reading; records `tag` if the connection is still open after it.
+  void pause(double seconds, const std::string& tag);
+  // One read that does not wait: collects what has arrived.
+  void poll();
+  // Reads until `done` holds, the connection ends, or the deadline passes.
+  void pump_until(Clock::time_point deadline, const std::function<bool()>& done);
+  // The bytes that followed the opening handshake.
+  void feed(std::span<uint8_t> bytes);
+
+  // The connection can carry more: TCP open and the peer has broken no rule.
+  [[nodiscard]] bool alive() const { return !tcp_closed_ && !receiver_.violation(); }
+  [[nodiscard]] bool tcp_closed() const { return tcp_closed_; }
+  void mark_tcp_closed() { tcp_closed_ = true; }
+  [[nodiscard]] bool sent_close() const { return sent_close_; }
+
+ private:
+  bool write(std::span<const uint8_t> bytes);
+  // Answers what the receiver asked for, at a frame boundary only.
+  void reply();
+
+  Wire& wire_;
+  Sender& sender_;
+  Receiver& receiver_;
+  CaseResult& result_;
+  bool in_frame_ = false;
+  bool tcp_closed_ = false;
+  bool sent_close_ = false;
+  bool failure_sent_ = false;
+  bool echoed_close_ = false;
+};
+
+}  // namespace wsprobe::harness

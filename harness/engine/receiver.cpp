@@ -1,0 +1,73 @@
+#include "engine/receiver.hpp"
+
+#include <variant>
+
+#include "engine/describe.hpp"
+
+namespace wsprobe::harness {
+
+Receiver::Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
+                   std::string peer)
+    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256}),
+      wire_(wire),
+      peer_(std::move(peer)),
+      max_message_(max_message),
+      max_events_(max_events) {}
+
+void Receiver::record(Expected event) {
+  if (events_.size() < max_events_) {
+    events_.push_back(std::move(event));
+  } else if (dropped_++ == 0) {
+    wire_.note('*', "more events than the case can expect: the rest are counted, not kept");
+  }
+}
+
+void Receiver::mark(const std::string& tag) {
+  record({Expected::Kind::timeout, {}, tag});
+  wire_.note('*', "still open after the pause (" + tag + ")");
+}
+
+std::optional<std::vector<uint8_t>> Receiver::take_pong() {
+  return std::exchange(pong_, std::nullopt);
+}
+
+void Receiver::feed(std::span<uint8_t> bytes) {
+  reader_.feed_in_place(bytes);
+  for (auto& ev : reader_.take_events()) {
+    if (auto* m = std::get_if<codec::MessageEvent>(&ev)) {
+      const auto kind =
+          m->opcode == codec::Opcode::text ? Expected::Kind::text : Expected::Kind::binary;
+      Expected e{kind, std::move(m->data), {}};
+      wire_.note('<', describe(e));
+      record(std::move(e));
+    } else if (auto* p = std::get_if<codec::PingEvent>(&ev)) {
+      Expected e{Expected::Kind::ping, p->payload, {}};
+      wire_.note('<', describe(e));
+      record(std::move(e));
+      pong_ = std::move(p->payload);
+    } else if (auto* p = std::get_if<codec::PongEvent>(&ev)) {
+      Expected e{Expected::Kind::pong, std::move(p->payload), {}};
+      wire_.note('<', describe(e));
+      record(std::move(e));
+    } else if (auto* c = std::get_if<codec::CloseFrameEvent>(&ev)) {
+      close_received_ = true;
+      if (c->code != codec::close_code::no_status) close_code_ = c->code;
+      close_reason_ = c->reason;
+      wire_.note('<', "close " + (close_code_ ? std::to_string(*close_code_) : "(no code)") +
+                          (c->reason.empty() ? "" : " '" + c->reason.substr(0, 80) + "'"));
+    } else if (auto* f = std::get_if<codec::FailureEvent>(&ev)) {
+      violation_ = f->error;
+      if (f->error.close_code == codec::close_code::message_too_big) {
+        wire_.note('*', peer_ + " sent a message over " + std::to_string(max_message_) +
+                            " bytes, more than this case can get back");
+      } else {
+        wire_.note('*', peer_ + " broke the protocol: " + std::string(f->error.reason) + " [" +
+                            std::string(codec::rule_name(f->error.rule)) + "]");
+      }
+    } else if (std::holds_alternative<codec::AfterCloseEvent>(ev)) {
+      if (after_close_noted_++ == 0) wire_.note('<', "data after " + peer_ + "'s close frame");
+    }
+  }
+}
+
+}  // namespace wsprobe::harness

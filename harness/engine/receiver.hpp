@@ -1,0 +1,62 @@
+#pragma once
+// The tester's receive side: the codec's Reader (the one receive path, shared with Connection)
+// plus what makes it a tester: every event recorded as evidence and as the sequence the case is
+// judged on, bounded whatever the peer sends. Replies are decided here (a pong for the latest
+// ping, the echo of a close, the close that fails the connection) but written by the
+// conversation, at a frame boundary.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/catalogue.hpp"
+#include "engine/wire.hpp"
+#include "wsprobe/reader.hpp"
+
+namespace wsprobe::harness {
+
+class Receiver {
+ public:
+  // `max_message`: the largest message this case can legitimately get back; `max_events`: how
+  // many events are kept for judging (more means the peer sent more than expected anyway).
+  Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
+           std::string peer);
+
+  void feed(std::span<uint8_t> bytes);
+  // A pause marker (Autobahn's continueLater), in the judged sequence.
+  void mark(const std::string& tag);
+
+  [[nodiscard]] const std::vector<Expected>& events() const { return events_; }
+  [[nodiscard]] bool truncated() const { return dropped_ != 0; }
+  [[nodiscard]] bool violation() const { return violation_.has_value(); }
+  [[nodiscard]] const std::optional<codec::Error>& failure() const { return violation_; }
+  [[nodiscard]] bool close_received() const { return close_received_; }
+  [[nodiscard]] const std::optional<uint16_t>& close_code() const { return close_code_; }
+  [[nodiscard]] const std::string& close_reason() const { return close_reason_; }
+  [[nodiscard]] const std::string& peer() const { return peer_; }
+
+  // The payload of the latest ping not yet answered (RFC 6455 5.5.3: answering only the most
+  // recent one is enough), taken once.
+  std::optional<std::vector<uint8_t>> take_pong();
+
+ private:
+  void record(Expected event);
+
+  codec::Reader reader_;
+  Wire& wire_;
+  std::string peer_;
+  uint64_t max_message_;
+  size_t max_events_;
+  std::vector<Expected> events_;
+  size_t dropped_ = 0;
+  std::optional<codec::Error> violation_;
+  bool close_received_ = false;
+  std::optional<uint16_t> close_code_;
+  std::string close_reason_;
+  std::optional<std::vector<uint8_t>> pong_;
+  uint64_t after_close_noted_ = 0;
+};
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,91 @@
+#pragma once
+// What one case run produced: Autobahn's two verdicts as enums (converted to Autobahn's strings
+// only by the reports), the evidence, and how the run got there (seed, chunks written, timers
+// that fired, confirmation). Every list here is capped: a hostile peer cannot grow it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wsprobe::harness {
+
+// Autobahn's `behavior` (autobahn-cases.md 2.2).
+enum class Behavior : uint8_t { ok, non_strict, informational, unimplemented, failed };
+// Autobahn's `behaviorClose` (autobahn-cases.md 2.3).
+enum class CloseBehavior : uint8_t {
+  ok,
+  failed,
+  wrong_code,
+  unclean,
+  failed_by_client,
+  informational
+};
+
+std::string_view to_string(Behavior b);       // "OK", "NON-STRICT", ...
+std::string_view to_string(CloseBehavior b);  // "OK", "WRONG CODE", "FAILED BY CLIENT", ...
+
+// The timers a case may fire (Autobahn's, autobahn-cases.md 2.6), as bits: a non-OK verdict
+// reached when one fired may come from load alone, so it is confirmed before it is reported.
+enum TimerBit : uint8_t {
+  timer_open = 1,   // no opening-handshake answer in time
+  timer_kill = 2,   // the expected events (or the peer's failure) did not come in time
+  timer_close = 4,  // no close frame answering ours in time
+  timer_drop = 8,   // the server did not close TCP in time after the closing handshake
+};
+
+struct Evidence {
+  double t_ms;  // since the case started
+  char dir;     // '>' sent, '<' received, '*' a note
+  std::string text;
+};
+
+// One write to the socket: when, how many bytes, and the first bytes (for replay and reading).
+struct Chunk {
+  double t_ms;
+  size_t size;
+  std::string head_hex;  // at most the first 32 bytes
+};
+
+// Caps on what a case records; past them a visible marker says what was left out.
+inline constexpr size_t max_evidence = 2000;
+inline constexpr size_t max_chunks = 4000;
+
+struct CaseResult {
+  std::string id;
+  Behavior behavior = Behavior::failed;
+  CloseBehavior behavior_close = CloseBehavior::failed;
+  std::string reason;  // one line: why
+  int64_t duration_ms = 0;
+  std::optional<uint16_t> remote_close_code;
+  std::string remote_close_reason;
+  std::optional<uint16_t> local_close_code;
+  bool connected = false;
+  bool closed_by_me = false;
+  bool was_clean = false;
+  bool dropped_by_me = false;
+  std::string http_request;
+  std::string http_response;
+  std::vector<std::string> expected;  // the OK events, described
+  std::vector<std::string> received;  // what arrived, described (capped)
+  std::vector<Evidence> log;          // capped at max_evidence, then one "truncated" note
+  std::vector<Chunk> chunks;          // capped at max_chunks
+  size_t chunks_dropped = 0;          // writes not recorded past the cap
+  bool evidence_truncated = false;
+  uint64_t seed = 0;        // the run's --seed; this case's keys derive from it and the id
+  uint8_t timers = 0;       // TimerBit: the timers that fired
+  double timeout_scale = 1;  // the scale this result was obtained with
+  // "" when no confirmation was needed; otherwise how the verdict was confirmed.
+  std::string confirmation;
+
+  // The case counts as failed: a MUST broken (Autobahn's FAILED, WRONG CODE or UNCLEAN).
+  [[nodiscard]] bool failed() const;
+  // Neither verdict is OK (nor INFORMATIONAL): the report needs a reason.
+  [[nodiscard]] bool non_ok() const;
+};
+
+// The one-word verdict of a case for progress lines: FAILED if failed(), else the behavior.
+std::string_view headline(const CaseResult& r);
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,130 @@
+#include "engine/sender.hpp"
+
+#include <algorithm>
+#include <memory>
+
+#include "engine/describe.hpp"
+
+namespace wsprobe::harness {
+namespace {
+
+// splitmix64: a small, well-mixed stream from one 64-bit state.
+uint64_t next_u64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+codec::RandomSource seeded_random(uint64_t seed, const std::string& case_id) {
+  uint64_t state = seed;
+  for (const char ch : case_id)  // FNV-1a of the id, folded into the seed
+    state = (state ^ static_cast<uint8_t>(ch)) * 0x100000001b3ULL;
+  auto s = std::make_shared<uint64_t>(state);
+  return [s](std::span<uint8_t> out) {
+    for (size_t i = 0; i < out.size(); i += 8) {
+      const uint64_t v = next_u64(*s);
+      for (size_t k = 0; k < 8 && i + k < out.size(); ++k)
+        out[i + k] = static_cast<uint8_t>(v >> (8 * k));
+    }
+  };
+}
+
+std::vector<uint8_t> Sender::frame_bytes(const Step& s) const {
+  codec::FrameHeader h = s.header;
+  if (server_) h.masked = !h.masked;  // a case's "wrong masking" inverts with the role
+  if (h.masked) random_(h.mask);
+  return codec::encode_frame(h, s.payload, s.length_form);
+}
+
+Outgoing Sender::frame(const Step& s) const {
+  Outgoing o;
+  o.bytes = frame_bytes(s);
+  o.description = describe_frame(s.header, s.payload);
+  o.close = s.close;
+  if (s.close && s.payload.size() >= 2)
+    o.close_code = static_cast<uint16_t>(s.payload[0] << 8 | s.payload[1]);
+  o.poll_after = s.frame_wise || s.chop != 0;
+  if (!s.parts.empty()) {
+    // One frame whose payload goes out in parts with pauses (Autobahn 6.4.3/6.4.4); the header
+    // goes with the first part.
+    size_t at = o.bytes.size() - s.payload.size();
+    for (const size_t part : s.parts) {
+      at = std::min(o.bytes.size(), at + part);
+      o.cuts.push_back(at);
+    }
+    if (o.cuts.empty() || o.cuts.back() != o.bytes.size()) o.cuts.push_back(o.bytes.size());
+    o.pause = s.pause;
+    o.tags = s.tags;
+  } else if (s.chop != 0) {
+    o.description += " in " + std::to_string(s.chop) + "-byte writes";
+    for (size_t at = s.chop; at < o.bytes.size(); at += s.chop)
+      o.cuts.push_back(at);
+    o.cuts.push_back(o.bytes.size());
+  } else {
+    o.cuts.push_back(o.bytes.size());
+  }
+  return o;
+}
+
+std::vector<Outgoing> Sender::plan(const Step& s) const {
+  std::vector<Outgoing> out;
+  switch (s.kind) {
+    case Step::Kind::frame:
+      if (s.fragment != 0 && s.payload.size() > s.fragment) {
+        for (size_t at = 0; at < s.payload.size(); at += s.fragment) {
+          Step f = s;
+          f.fragment = 0;
+          f.header.opcode = at == 0 ? s.header.opcode : 0;
+          f.header.fin = at + s.fragment >= s.payload.size();
+          f.payload.assign(
+              s.payload.begin() + static_cast<long>(at),
+              s.payload.begin() + static_cast<long>(std::min(s.payload.size(), at + s.fragment)));
+          out.push_back(frame(f));
+        }
+      } else {
+        out.push_back(frame(s));
+      }
+      break;
+    case Step::Kind::raw: {
+      Outgoing o;
+      o.bytes = s.raw;
+      o.description = "raw bytes " + describe_bytes(s.raw);
+      for (size_t at = s.chop; s.chop != 0 && at < o.bytes.size(); at += s.chop)
+        o.cuts.push_back(at);
+      o.cuts.push_back(o.bytes.size());
+      o.poll_after = s.frame_wise || s.chop != 0;
+      out.push_back(std::move(o));
+      break;
+    }
+    case Step::Kind::batch: {
+      Outgoing o;  // frames written in one TCP write
+      for (const auto& f : s.batch) {
+        const auto b = frame_bytes(f);
+        o.bytes.insert(o.bytes.end(), b.begin(), b.end());
+        o.description += (o.description.empty() ? "" : " + ") + describe_frame(f.header, f.payload);
+        o.close = o.close || f.close;
+      }
+      o.description += " (one write)";
+      o.cuts.push_back(o.bytes.size());
+      o.poll_after = s.frame_wise;
+      out.push_back(std::move(o));
+      break;
+    }
+    case Step::Kind::wait:
+      break;
+  }
+  return out;
+}
+
+Outgoing Sender::control(uint8_t opcode, std::vector<uint8_t> payload) const {
+  Step s;
+  s.header = codec::FrameHeader{true, 0, opcode, true, {}, 0};  // masked as a client's
+  s.payload = std::move(payload);
+  s.close = opcode == 0x8;
+  return frame(s);
+}
+
+}  // namespace wsprobe::harness

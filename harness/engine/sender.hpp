@@ -1,0 +1,60 @@
+#pragma once
+// What the tester writes, decided before any I/O: a case step becomes frames, each with the
+// exact bytes and how they go out (in one write, in chops, in parts with pauses). The engine
+// sends bytes no compliant library would (bad masks, lengths, opcodes), so frames are built with
+// the codec's encoder from the step's header as given; only the masking direction follows the
+// tester's role. Masking keys come from the case's seeded source (--seed replays a run).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/catalogue.hpp"
+#include "wsprobe/frame_parser.hpp"
+#include "wsprobe/random.hpp"
+
+namespace wsprobe::harness {
+
+// A frame ready for the wire.
+struct Outgoing {
+  std::vector<uint8_t> bytes;
+  std::string description;  // for the evidence log
+  // Where the writes end, ascending, the last one bytes.size(); with a pause after each but the
+  // last (0: none, only a read in between).
+  std::vector<size_t> cuts;
+  double pause = 0;
+  std::vector<std::string> tags;  // a marker recorded after each pause, if still open
+  bool close = false;  // our close frame: starts (or answers) the closing handshake
+  std::optional<uint16_t> close_code;  // the code it carries, if any
+  bool poll_after = false;        // read what arrived once written (Autobahn's sync)
+};
+
+// Builds frames as the tester in `role`: a client's frames are masked, a server's are not; a step
+// that sends the wrong masking for a client sends a masked frame as a server (RFC 6455 5.1).
+class Sender {
+ public:
+  Sender(codec::Role role, codec::RandomSource random)
+      : server_(role == codec::Role::server), random_(std::move(random)) {}
+
+  // A frame, batch or raw step as the frames it writes, in order (a `fragment` step gives many).
+  [[nodiscard]] std::vector<Outgoing> plan(const Step& step) const;
+  // The frame's bytes alone, masked as the role requires.
+  [[nodiscard]] std::vector<uint8_t> frame_bytes(const Step& step) const;
+  // A control frame the tester decides on by itself (a pong, a close reply, a failure).
+  [[nodiscard]] Outgoing control(uint8_t opcode, std::vector<uint8_t> payload) const;
+  // The case's random source (handshake nonces come from it too).
+  [[nodiscard]] const codec::RandomSource& random() const { return random_; }
+
+ private:
+  [[nodiscard]] Outgoing frame(const Step& step) const;
+
+  bool server_;
+  codec::RandomSource random_;
+};
+
+// A deterministic source for one case: the run's seed and the case id pick the stream, so a case
+// gets the same keys whatever ran before it or beside it.
+codec::RandomSource seeded_random(uint64_t seed, const std::string& case_id);
+
+}  // namespace wsprobe::harness

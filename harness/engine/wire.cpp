@@ -1,0 +1,54 @@
+#include "engine/wire.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace wsprobe::harness {
+
+Wire::Wire(CaseResult& result, double timeout_scale)
+    : result_(result), scale_(timeout_scale), start_(Clock::now()) {}
+
+void Wire::close() {
+  if (transport_) transport_->close();
+}
+
+Clock::time_point Wire::after(double seconds) const {
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                            std::chrono::duration<double>(seconds * scale_));
+}
+
+double Wire::elapsed_ms() const {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start_).count();
+}
+
+IoResult Wire::write(std::span<const uint8_t> bytes, Clock::time_point deadline) {
+  if (result_.chunks.size() < max_chunks) {
+    std::string head;
+    char hex[4];
+    for (size_t i = 0; i < std::min<size_t>(bytes.size(), 32); ++i) {
+      (void)std::snprintf(hex, sizeof(hex), "%02x", bytes[i]);
+      head += hex;
+    }
+    result_.chunks.push_back({elapsed_ms(), bytes.size(), std::move(head)});
+  } else {
+    ++result_.chunks_dropped;
+  }
+  return transport_->write(bytes, deadline);
+}
+
+IoResult Wire::read_some(std::span<uint8_t> buffer, Clock::time_point deadline) {
+  return transport_->read_some(buffer, deadline);
+}
+
+void Wire::note(char dir, std::string text) {
+  if (result_.log.size() + 1 < max_evidence) {
+    result_.log.push_back({elapsed_ms(), dir, std::move(text)});
+  } else if (!result_.evidence_truncated) {
+    result_.evidence_truncated = true;
+    result_.log.push_back({elapsed_ms(), '*',
+                           "evidence truncated: the record stops here (" +
+                               std::to_string(max_evidence) + " entries)"});
+  }
+}
+
+}  // namespace wsprobe::harness

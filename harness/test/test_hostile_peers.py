@@ -1,0 +1,99 @@
+"""wsprobe test-server holds against hostile servers: the whole catalogue with default options ends
+by itself, fails the cases (no crash), stays under 256 MiB of RSS, and a server that answers a close
+slowly or never costs the run under a minute. Measures wall time and the tester's peak RSS, prints
+them (pytest -s) and writes them to reports/hostile.json (or $WSPROBE_HOSTILE_REPORT)."""
+import json
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import HERE
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+REPORT = os.environ.get("WSPROBE_HOSTILE_REPORT", os.path.join(ROOT, "reports", "hostile.json"))
+KILL_AFTER = 300.0  # seconds: a run still going then has hung
+RSS_LIMIT_KIB = 256 * 1024  # the issue's bound, meant for the ASan build
+RSS_GUARD_KIB = 1536 * 1024  # a run past this is killed at once: it has failed already
+CLOSE_BUDGET = 60.0  # seconds, for the servers that answer a close slowly or never
+
+# mode -> (exit codes allowed, wall time bound or None)
+MODES = {
+    "no-close-reply": ({1}, CLOSE_BUDGET),
+    # A correct server, only slow: a run that confirms timer verdicts with longer timeouts may grade it OK.
+    "slow-close": ({0, 1}, CLOSE_BUDGET),
+    "ping-flood": ({1}, None),
+    "fragment-flood": ({1}, None),
+    "endless-message": ({1}, None),
+}
+
+
+def run_measured(argv, log):
+    """Runs argv to its end; returns (exit code, seconds, peak RSS in KiB, why it was killed or None)."""
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+    killed, ended = [], threading.Event()
+
+    def guard():
+        # Kills a run that hangs, or that grows past RSS_GUARD_KIB: the machine is shared.
+        deadline = started + KILL_AFTER
+        while not ended.wait(0.2):
+            if time.monotonic() > deadline or rss_kib(proc.pid) > RSS_GUARD_KIB:
+                killed.append(f"{time.monotonic() - started:.0f} s, RSS {rss_kib(proc.pid) // 1024} MiB")
+                proc.kill()
+                return
+
+    watcher = threading.Thread(target=guard, daemon=True)
+    watcher.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)  # the child's own rusage: ru_maxrss in KiB on Linux
+    finally:
+        ended.set()
+        watcher.join()
+    elapsed = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return proc.returncode, elapsed, usage.ru_maxrss, killed[0] if killed else None
+
+
+def rss_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+    except OSError:
+        return 0
+
+
+def record(mode, figures):
+    os.makedirs(os.path.dirname(REPORT), exist_ok=True)
+    try:
+        with open(REPORT) as f:
+            report = json.load(f)
+    except (OSError, ValueError):
+        report = {}
+    report[mode] = figures
+    with open(REPORT, "w") as f:
+        json.dump(report, f, indent=2, sort_keys=True)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_whole_catalogue_against_a_hostile_server_ends_bounded(wsprobe, broken_server, tmp_path, mode):
+    codes, time_bound = MODES[mode]
+    url = broken_server(mode)
+    log = tmp_path / "wsprobe.log"
+    code, elapsed, rss_kib, killed = run_measured([wsprobe, "test-server", url], log)
+    figures = {"exit_code": code, "seconds": round(elapsed, 1), "peak_rss_mib": round(rss_kib / 1024, 1),
+               "killed": killed, "wsprobe": os.path.abspath(wsprobe),
+               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    record(mode, figures)
+    print(f"\nhostile {mode}: {figures}")
+    with open(log, "rb") as f:  # only the end: a flood's summary line can be long
+        f.seek(max(0, log.stat().st_size - 2000))
+        tail = f.read().decode(errors="replace")
+    assert not killed, f"killed after {killed} (bounds: {KILL_AFTER:.0f} s, {RSS_GUARD_KIB // 1024} MiB): {tail}"
+    assert code in codes, f"exit code {code} (negative: killed by a signal): {tail}"
+    assert rss_kib < RSS_LIMIT_KIB, f"peak RSS {rss_kib / 1024:.0f} MiB"
+    if time_bound is not None:
+        assert elapsed < time_bound, f"the catalogue took {elapsed:.1f} s"
