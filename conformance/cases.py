@@ -1,24 +1,35 @@
-"""The catalogue as the driver sees it: case ids and areas, read from conformance/cases/*.json."""
-import glob
+"""The catalogue as the driver sees it: every case as the wsprobe binary loads it (generators
+expanded), read once from `wsprobe cases --json` when pytest starts (conftest.pytest_configure)."""
 import json
-import os
+import subprocess
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+_catalogue = None
+
+
+def read_catalogue(wsprobe):
+    """Runs `wsprobe cases --json` and keeps its dump: {"areas": {area: title}, "cases": [...]}."""
+    global _catalogue
+    proc = subprocess.run([wsprobe, "cases", "--json"], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{wsprobe} cases --json failed: {proc.stderr.strip()}")
+    _catalogue = json.loads(proc.stdout)
+    if not _catalogue["cases"]:
+        raise RuntimeError("the catalogue has no cases")
+    return _catalogue
+
+
+def areas():
+    """area -> title, from the case files."""
+    return dict(_catalogue["areas"])
 
 
 def load_cases():
-    cases = []
-    for path in sorted(glob.glob(os.path.join(HERE, "cases", "*.json"))):
-        with open(path) as f:
-            doc = json.load(f)
-        for c in doc["cases"]:
-            cases.append({"id": c["id"], "area": doc["area"], "rfc": c["rfc"],
-                          "informational": c.get("informational", False)})
-    if not cases:
-        raise RuntimeError("no cases in conformance/cases")
-    return cases
+    """Every case: id, area, rfc, requirement, informational, roles, slow, steps, expect, close..."""
+    if _catalogue is None:
+        raise RuntimeError("the catalogue is read in pytest_configure (conformance/conftest.py)")
+    return list(_catalogue["cases"])
 
 
 def param(case, *prefix):

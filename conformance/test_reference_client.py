@@ -12,7 +12,7 @@ import pytest
 from cases import failed, load_cases, param
 from conftest import start, stop
 
-CLIENT_CASES = [c for c in load_cases() if c["area"] != "handshake"]  # handshake cases test servers
+CLIENT_CASES = [c for c in load_cases() if "client" in c["roles"]]
 
 
 @pytest.fixture(scope="session")

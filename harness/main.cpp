@@ -132,6 +132,7 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   tc_cmd->add_option("--limit", tc.limit, "The clients' message size limit, for the 17.x cases")
       ->capture_default_str();
+  tc_cmd->add_option("--seed", tc.seed, "Fix masking keys (each report records the seed it used)");
   tc_cmd->add_flag("--exit-after-report", tc.exit_after_report,
                    "Exit on /updateReports with the verdict as exit code");
 

@@ -44,11 +44,10 @@ State Connection::state() const {
 
 void Connection::receive(std::span<const uint8_t> data) {
   if (discarding_) return;  // RFC 6455 7.1.7: stop processing data
-  reader_.feed(data);
-  for (ReaderEvent& event : reader_.take_events()) {
-    if (discarding_) break;
-    handle(std::move(event));
-  }
+  // Each event as it is read: a flood of small frames accumulates nothing here.
+  reader_.feed(data, [this](ReaderEvent&& event) {
+    if (!discarding_) handle(std::move(event));
+  });
 }
 
 void Connection::receive_eof() {

@@ -30,42 +30,40 @@ Reader::Reader(ReaderOptions options)
       assembler_(assembler_options(options_)) {}
 
 void Reader::feed(std::span<const uint8_t> bytes) {
-  // Nothing left to unmask: no need to copy.
-  if (failed_) {
-    discarded_ += bytes.size();
-    return;
-  }
-  if (close_received_) {
-    keep_after_close(bytes);
-    return;
-  }
+  if (past_the_end(bytes)) return;  // nothing left to unmask: no copy
   scratch_.assign(bytes.begin(), bytes.end());
   read(scratch_);
 }
 
+void Reader::feed(std::span<const uint8_t> bytes, const EventSink& sink) {
+  sink_ = &sink;
+  feed(bytes);
+  sink_ = nullptr;
+}
+
+void Reader::emit(ReaderEvent&& event) {
+  if (sink_ != nullptr) {
+    (*sink_)(std::move(event));
+  } else {
+    events_.push_back(std::move(event));
+  }
+}
+
 void Reader::feed_in_place(std::span<uint8_t> bytes) {
-  if (failed_) {
-    discarded_ += bytes.size();
-    return;
-  }
-  if (close_received_) {
-    keep_after_close(bytes);
-    return;
-  }
-  read(bytes);
+  if (!past_the_end(bytes)) read(bytes);
 }
 
 void Reader::read(std::span<uint8_t> input) {
   while (!failed_ && !close_received_) {
     const FrameEvent ev = parser_.next(input);
     if (ev.kind == FrameEvent::Kind::need_more) return;
-    if (ev.kind == FrameEvent::Kind::header) events_.emplace_back(FrameHeaderEvent{*ev.header});
+    if (ev.kind == FrameEvent::Kind::header) emit(FrameHeaderEvent{*ev.header});
     Assembled a = assembler_.feed(ev);
     switch (a.kind) {
       case Assembled::Kind::none:
         break;
       case Assembled::Kind::message:
-        events_.emplace_back(MessageEvent{a.opcode, std::move(a.payload), a.rsv});
+        emit(MessageEvent{a.opcode, std::move(a.payload), a.rsv});
         break;
       case Assembled::Kind::control:
         on_control(std::move(a));
@@ -75,21 +73,28 @@ void Reader::read(std::span<uint8_t> input) {
         break;
     }
   }
-  // Whatever follows a failure or the close frame in this read.
+  (void)past_the_end(input);  // the rest of this read
+}
+
+bool Reader::past_the_end(std::span<const uint8_t> bytes) {
   if (failed_) {
-    discarded_ += input.size();
-  } else {
-    keep_after_close(input);
+    discarded_ += bytes.size();  // RFC 6455 7.1.7: no more data is processed
+    return true;
   }
+  if (close_received_) {
+    keep_after_close(bytes);  // RFC 6455 1.4, 5.5.1: not protocol, reported as such
+    return true;
+  }
+  return false;
 }
 
 void Reader::on_control(Assembled&& control) {
   switch (control.opcode) {
     case Opcode::ping:
-      events_.emplace_back(PingEvent{std::move(control.payload)});
+      emit(PingEvent{std::move(control.payload)});
       break;
     case Opcode::pong:
-      events_.emplace_back(PongEvent{std::move(control.payload)});  // 5.5.3: may be unsolicited
+      emit(PongEvent{std::move(control.payload)});  // 5.5.3: may be unsolicited
       break;
     case Opcode::close: {
       // RFC 6455 5.5.1, 7.1.5, 7.4: an invalid close payload fails the connection.
@@ -100,8 +105,7 @@ void Reader::on_control(Assembled&& control) {
       }
       // RFC 6455 1.4, 5.5.1: the close frame is the last; what follows is not protocol.
       close_received_ = true;
-      events_.emplace_back(
-          CloseFrameEvent{parsed->code, std::move(parsed->reason), std::move(control.payload)});
+      emit(CloseFrameEvent{parsed->code, std::move(parsed->reason), std::move(control.payload)});
       break;
     }
     default:
@@ -111,7 +115,7 @@ void Reader::on_control(Assembled&& control) {
 
 void Reader::fail(const Error& error) {
   failed_ = true;
-  events_.emplace_back(FailureEvent{error});
+  emit(FailureEvent{error});
 }
 
 void Reader::keep_after_close(std::span<const uint8_t> bytes) {
@@ -120,7 +124,7 @@ void Reader::keep_after_close(std::span<const uint8_t> bytes) {
   after_close_ += bytes.size();
   const size_t room = options_.max_after_close_bytes - static_cast<size_t>(kept_before);
   const auto kept = bytes.first(std::min(room, bytes.size()));
-  if (!kept.empty()) events_.emplace_back(AfterCloseEvent{{kept.begin(), kept.end()}});
+  if (!kept.empty()) emit(AfterCloseEvent{{kept.begin(), kept.end()}});
 }
 
 }  // namespace wsprobe::codec

@@ -249,6 +249,16 @@ TEST(Reader, StopsAtTheFirstFailureAndOnlyCountsWhatFollows) {
   EXPECT_EQ(r.discarded_bytes(), 5u);
 }
 
+TEST(Reader, HandsEventsToASinkAsTheyAreReadAndKeepsNone) {
+  Reader r(as(Role::client));
+  std::vector<ReaderEvent> seen;
+  r.feed(from_hex("89 01 70  81 01 41"), [&](ReaderEvent&& e) { seen.push_back(std::move(e)); });
+  EXPECT_EQ(describe(seen),
+            (std::vector<std::string>{"header 9 fin 1 len 1", "ping 70", "header 1 fin 1 len 1",
+                                      "message 1 41 rsv 0"}));
+  EXPECT_TRUE(r.take_events().empty());
+}
+
 TEST(Reader, AnySplitYieldsTheSameEvents) {
   const auto bytes = cat(
       {frame(Role::server, 0x01, from_hex("cebae1bd")), frame(Role::server, 0x89, {0x70}),

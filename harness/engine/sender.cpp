@@ -1,6 +1,7 @@
 #include "engine/sender.hpp"
 
 #include <algorithm>
+#include <array>
 #include <memory>
 
 #include "engine/describe.hpp"
@@ -30,6 +31,15 @@ codec::RandomSource seeded_random(uint64_t seed, const std::string& case_id) {
         out[i + k] = static_cast<uint8_t>(v >> (8 * k));
     }
   };
+}
+
+uint64_t draw_seed() {
+  std::array<uint8_t, 8> bytes{};
+  codec::openssl_random()(bytes);
+  uint64_t seed = 0;
+  for (const uint8_t b : bytes)
+    seed = seed << 8 | b;
+  return seed;
 }
 
 std::vector<uint8_t> Sender::frame_bytes(const Step& s) const {

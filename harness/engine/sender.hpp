@@ -56,5 +56,7 @@ class Sender {
 // A deterministic source for one case: the run's seed and the case id pick the stream, so a case
 // gets the same keys whatever ran before it or beside it.
 codec::RandomSource seeded_random(uint64_t seed, const std::string& case_id);
+// A seed for a run that was given none, from OpenSSL's CSPRNG; reports record it.
+uint64_t draw_seed();
 
 }  // namespace wsprobe::harness

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "engine/sender.hpp"
 #include "net/listener.hpp"
 #include "report/report.hpp"
 #include "wsprobe/connection.hpp"
@@ -79,6 +80,8 @@ int test_client(const TestClientOptions& o) {
 
   RunOptions ro;
   ro.timeout_scale = o.timeout_scale;
+  ro.seed = o.seed ? *o.seed : draw_seed();
+  std::printf("seed %llu\n", static_cast<unsigned long long>(ro.seed));
   std::map<std::string, std::map<size_t, CaseResult>> results;  // agent -> case index -> result
   for (;;) {
     auto accepted = listener->accept(Clock::now() + std::chrono::hours(1));

@@ -3,6 +3,7 @@
 // fuzzingserver's role), speaking Autobahn's URL protocol so existing client test scripts work
 // unchanged: /getCaseCount, /runCase?case=N&agent=A (or casetuple=ID), /updateReports?agent=A.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct TestClientOptions {
   double timeout_scale = 1.0;
   uint64_t limit = uint64_t{16} << 20;  // the clients' message limit, for the 17.x cases
   bool exit_after_report = false;       // exit on /updateReports: 0 nothing FAILED, 1 something did
+  std::optional<uint64_t> seed;         // fixes masking keys; default: drawn at random
 };
 
 int test_client(const TestClientOptions& options);

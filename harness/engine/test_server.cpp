@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -10,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "engine/sender.hpp"
 #include "report/report.hpp"
-#include "wsprobe/random.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -133,14 +132,7 @@ int test_server(TestServerOptions o) {
   ro.timeout_scale = o.timeout_scale;
   ro.tls.ca_file = o.ca_file;
   if (!o.confirm) ro.confirm_factor = 0;
-  if (o.seed) {
-    ro.seed = *o.seed;
-  } else {
-    std::array<uint8_t, 8> bytes{};
-    codec::openssl_random()(bytes);
-    for (const uint8_t b : bytes)
-      ro.seed = ro.seed << 8 | b;
-  }
+  ro.seed = o.seed ? *o.seed : draw_seed();
   std::printf("seed %llu (replay: --seed %llu)\n", static_cast<unsigned long long>(ro.seed),
               static_cast<unsigned long long>(ro.seed));
   const bool tty = isatty(STDOUT_FILENO) != 0;

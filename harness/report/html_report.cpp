@@ -41,8 +41,15 @@ std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r) 
        (r.remote_close_code
             ? std::to_string(*r.remote_close_code) + " " + escape_markup(r.remote_close_reason)
             : "none") +
-       "</td></tr><tr><th>Duration</th><td>" + std::to_string(r.duration_ms) +
-       " ms</td></tr></table>";
+       "</td></tr><tr><th>Duration</th><td>" + std::to_string(r.duration_ms) + " ms" +
+       "</td></tr><tr><th>Confirmation</th><td>" +
+       escape_markup(r.confirmation.empty() ? "not needed (no timer decided the verdict)"
+                                            : r.confirmation) +
+       "</td></tr><tr><th>Replay</th><td><code>wsprobe test-server URL --cases " +
+       escape_markup(c.id) + " --seed " + std::to_string(r.seed) + "</code> (" +
+       std::to_string(r.chunks.size() + r.chunks_dropped) + " writes to the socket" +
+       (r.chunks_dropped != 0 ? ", " + std::to_string(r.chunks_dropped) + " not recorded" : "") +
+       ")</td></tr></table>";
   auto list = [](const std::vector<std::string>& items) {
     std::string s = "<ol>";
     for (const auto& i : items)

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "net/tls.hpp"
 #include "wsprobe/connection.hpp"
 #include "wsprobe/handshake.hpp"
 
@@ -217,11 +218,9 @@ int serve(const ServeOptions& options) {
   const bool tls = !options.cert_file.empty();
   asio::ssl::context ssl(asio::ssl::context::tls_server);
   if (tls) {
-    ssl.use_certificate_chain_file(options.cert_file, ec);
-    if (!ec) ssl.use_private_key_file(options.key_file, asio::ssl::context::pem, ec);
-    if (ec) {
-      (void)std::fprintf(stderr, "wsprobe serve: cannot load --cert/--key: %s\n",
-                         ec.message().c_str());
+    std::string error;
+    if (!load_certificate(ssl, options.cert_file, options.key_file, error)) {
+      (void)std::fprintf(stderr, "wsprobe serve: %s\n", error.c_str());
       return 2;
     }
   }

@@ -4,6 +4,7 @@ slowly or never costs the run under a minute. Measures wall time and the tester'
 them (pytest -s) and writes them to reports/hostile.json (or $WSPROBE_HOSTILE_REPORT)."""
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -66,6 +67,17 @@ def rss_kib(pid):
         return 0
 
 
+def cases_done(log):
+    """The last progress line's "[N/TOTAL]": how far a run got before it ended or was killed."""
+    done = None
+    with open(log, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):  # chunks: a flood's summary line can be long
+            found = re.findall(rb"^\[(\d+)/(\d+)\] ", chunk, re.M)
+            if found:
+                done = f"{int(found[-1][0])}/{int(found[-1][1])}"
+    return done
+
+
 def record(mode, figures):
     os.makedirs(os.path.dirname(REPORT), exist_ok=True)
     try:
@@ -85,7 +97,7 @@ def test_whole_catalogue_against_a_hostile_server_ends_bounded(wsprobe, broken_s
     log = tmp_path / "wsprobe.log"
     code, elapsed, rss_kib, killed = run_measured([wsprobe, "test-server", url], log)
     figures = {"exit_code": code, "seconds": round(elapsed, 1), "peak_rss_mib": round(rss_kib / 1024, 1),
-               "killed": killed, "wsprobe": os.path.abspath(wsprobe),
+               "killed": killed, "cases_done": cases_done(log), "wsprobe": os.path.abspath(wsprobe),
                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     record(mode, figures)
     print(f"\nhostile {mode}: {figures}")

@@ -11,10 +11,11 @@
 // raw, in AfterCloseEvents (the first max_after_close_bytes of them; all are counted).
 //
 // Memory is bounded whatever the input: one message (max_message_size, checked against each
-// frame header before its payload is read), one control payload (125 bytes), the events not yet
-// taken (at most one per two bytes fed), and the after-close bytes kept.
+// frame header before its payload is read), one control payload (125 bytes), the after-close bytes
+// kept, and the events not yet taken (at most one per byte fed; none with an EventSink).
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,6 +76,8 @@ struct AfterCloseEvent {
 };
 using ReaderEvent = std::variant<FrameHeaderEvent, MessageEvent, PingEvent, PongEvent,
                                  CloseFrameEvent, FailureEvent, AfterCloseEvent>;
+// Takes each event as it is read, instead of take_events(): nothing accumulates.
+using EventSink = std::function<void(ReaderEvent&&)>;
 
 class Reader {
  public:
@@ -85,6 +88,8 @@ class Reader {
   void feed(std::span<const uint8_t> bytes);
   // The same, unmasking `bytes` in place (no copy); the caller's buffer is modified.
   void feed_in_place(std::span<uint8_t> bytes);
+  // The same, handing each event to `sink` as it is read (nothing is kept for take_events()).
+  void feed(std::span<const uint8_t> bytes, const EventSink& sink);
   // The events since the last call, in wire order.
   std::vector<ReaderEvent> take_events() { return std::exchange(events_, {}); }
 
@@ -93,7 +98,9 @@ class Reader {
 
   [[nodiscard]] bool failed() const { return failed_; }
   [[nodiscard]] bool close_received() const { return close_received_; }
-  // Bytes fed after the failure, ignored.
+  // Bytes fed after the point where the failure was found, ignored. Where in a read the failure
+  // is found depends on the read boundaries (a frame's payload is judged a piece at a time), so
+  // unlike the events this count may differ between two splits of the same stream.
   [[nodiscard]] uint64_t discarded_bytes() const { return discarded_; }
   // Bytes fed after the peer's close frame (kept in AfterCloseEvents or not).
   [[nodiscard]] uint64_t after_close_bytes() const { return after_close_; }
@@ -105,6 +112,9 @@ class Reader {
 
  private:
   void read(std::span<uint8_t> input);
+  void emit(ReaderEvent&& event);
+  // After a failure or the close frame: takes `bytes` as discarded or after-close; true then.
+  bool past_the_end(std::span<const uint8_t> bytes);
   void on_control(Assembled&& control);
   void fail(const Error& error);
   void keep_after_close(std::span<const uint8_t> bytes);
@@ -114,6 +124,7 @@ class Reader {
   MessageAssembler assembler_;
   std::vector<uint8_t> scratch_;  // feed()'s copy of the input
   std::vector<ReaderEvent> events_;
+  const EventSink* sink_ = nullptr;  // set during feed(bytes, sink)
   bool failed_ = false;
   bool close_received_ = false;
   uint64_t discarded_ = 0;
