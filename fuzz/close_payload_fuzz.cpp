@@ -27,11 +27,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!reason_ok) {
     FUZZ_CHECK(!parsed && parsed.error().close_code == codec::close_code::invalid_payload);
+    FUZZ_CHECK(parsed.error().rule == codec::Rule::close_reason_invalid_utf8);
     return 0;
   }
   FUZZ_CHECK(parsed && parsed->code == code);
   const auto rebuilt = codec::build_close_payload(parsed->code, parsed->reason);
   FUZZ_CHECK(rebuilt && std::equal(rebuilt->begin(), rebuilt->end(), data, data + size) &&
              rebuilt->size() == size);
+  // The checked builder is the unchecked encoder after its checks.
+  FUZZ_CHECK(*rebuilt == codec::encode_close_payload_unchecked(parsed->code, payload.subspan(2)));
   return 0;
 }

@@ -47,6 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(code == codec::close_code::protocol_error ||
                (code == codec::close_code::message_too_big && (in.config & 0x10) != 0));
     FUZZ_CHECK(whole.error->reason.starts_with("RFC 6455"));
+    FUZZ_CHECK(whole.error->rule != codec::Rule::unspecified);  // every error names its rule
+    FUZZ_CHECK(*whole.error == codec::error_of(whole.error->rule));
   } else if (!whole.mid_frame) {
     FUZZ_CHECK(reencoded.size() == in.stream.size());  // every byte belonged to a frame
   }

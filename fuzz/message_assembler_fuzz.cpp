@@ -85,6 +85,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (whole.error) {
     const uint16_t code = whole.error->close_code;
     FUZZ_CHECK(code == 1002 || code == 1007 || code == 1009);
+    FUZZ_CHECK(whole.error->rule != codec::Rule::unspecified);  // every error names its rule
+    FUZZ_CHECK(*whole.error == codec::error_of(whole.error->rule));
     if (code == 1007) {
       // The text seen so far (up to and including the failing piece) must really be invalid,
       // as a prefix: the reference fails inside it, or it ends inside a sequence at message end.

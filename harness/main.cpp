@@ -162,7 +162,13 @@ int run(int argc, char** argv) {
     return serve(serve_o);
   }
   if (connect_cmd->parsed()) return connect_and_talk(connect_o);
-  if (tc_cmd->parsed()) return test_client(tc);
+  if (tc_cmd->parsed()) {
+    if (tc.cert_file.empty() != tc.key_file.empty()) {
+      (void)std::fprintf(stderr, "wsprobe test-client: --cert and --key go together\n");
+      return 2;
+    }
+    return test_client(tc);
+  }
   if (cases_cmd->parsed()) return print_cases(cases_o, cases_json);
   return test_server(ts);
 }

@@ -41,6 +41,12 @@ void Reader::feed(std::span<const uint8_t> bytes, const EventSink& sink) {
   sink_ = nullptr;
 }
 
+void Reader::feed_in_place(std::span<uint8_t> bytes, const EventSink& sink) {
+  sink_ = &sink;
+  feed_in_place(bytes);
+  sink_ = nullptr;
+}
+
 void Reader::emit(ReaderEvent&& event) {
   if (sink_ != nullptr) {
     (*sink_)(std::move(event));

@@ -58,6 +58,7 @@ TEST(ClientHandshake, AcceptsAValidResponseWhateverTheSplit) {
       ASSERT_TRUE(v) << v.error().reason;
       ASSERT_EQ(v->subprotocol, "chat");
       ASSERT_EQ(text(h.leftover()), kFrame) << a << " " << b;
+      ASSERT_EQ(h.head_bytes(), std::string_view(input).substr(0, input.size() - kFrame.size()));
     }
   }
 }

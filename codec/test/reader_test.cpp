@@ -257,6 +257,11 @@ TEST(Reader, HandsEventsToASinkAsTheyAreReadAndKeepsNone) {
             (std::vector<std::string>{"header 9 fin 1 len 1", "ping 70", "header 1 fin 1 len 1",
                                       "message 1 41 rsv 0"}));
   EXPECT_TRUE(r.take_events().empty());
+  auto masked = frame(Role::server, 0x8a, from_hex("0102"));
+  Reader server(as(Role::server));
+  seen.clear();
+  server.feed_in_place(masked, [&](ReaderEvent&& e) { seen.push_back(std::move(e)); });
+  EXPECT_EQ(describe(seen), (std::vector<std::string>{"header 10 fin 1 len 2", "pong 0102"}));
 }
 
 TEST(Reader, AnySplitYieldsTheSameEvents) {

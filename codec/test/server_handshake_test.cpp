@@ -141,5 +141,11 @@ TEST(ServerHandshake, KeepsEverythingFedAfterTheHead) {
   EXPECT_EQ(text(h.leftover()), "abcd");
 }
 
+TEST(ServerHandshake, KeepsTheRequestHeadAsReceived) {
+  ServerHandshake h;
+  h.feed(bytes(std::string(vectors::rfc_request) + "ab"));
+  EXPECT_EQ(h.head_bytes(), vectors::rfc_request);
+}
+
 }  // namespace
 }  // namespace wsprobe::codec

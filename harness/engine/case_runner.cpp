@@ -29,7 +29,9 @@ uint64_t receive_limit(const Case& c) {
 }
 
 // Events kept for judging: what the case expects, and enough beyond it to show what went wrong.
-size_t event_limit(const Case& c) { return c.ok.size() + 64; }
+size_t event_limit(const Case& c) {
+  return c.ok.size() + 64;
+}
 
 class CaseRun {
  public:
@@ -69,8 +71,9 @@ class CaseRun {
       if (receiver_.truncated()) result_.received.emplace_back("... (more, not kept)");
       result_.remote_close_code = receiver_.close_code();
       result_.remote_close_reason = receiver_.close_reason();
-      judge(case_, Observation{receiver_.events(), receiver_.truncated(), receiver_.violation(),
-                               receiver_.close_received(), receiver_.peer()},
+      judge(case_,
+            Observation{receiver_.events(), receiver_.truncated(), receiver_.violation(),
+                        receiver_.close_received(), receiver_.peer()},
             result_);
     }
     result_.duration_ms = static_cast<int64_t>(wire_.elapsed_ms());
@@ -93,8 +96,8 @@ class CaseRun {
       }
     }
     if (i < case_.steps.size() && receiver_.close_received() && !conversation_.tcp_closed()) {
-      wire_.note('*', receiver_.peer() + " closed first: " + std::to_string(case_.steps.size() - i) +
-                          " step(s) not sent");
+      wire_.note('*', receiver_.peer() + " closed first: " +
+                          std::to_string(case_.steps.size() - i) + " step(s) not sent");
     }
     conversation_.poll();
   }
@@ -125,29 +128,34 @@ CaseResult run_case(const Case& c, const Url& url, const RunOptions& options,
   if (!first.non_ok() || first.timers == 0 || options.confirm_factor <= 0) return first;
   // No verdict from load alone: a timer decided it, so it must hold with every timeout longer.
   const std::string kind = kind_of(first);
-  if (confirmer != nullptr) {
+  // Only the closing timers say something about the server whatever the case: whether it answers
+  // a close frame, whether it closes TCP. The kill timer depends on what the case sent (a server
+  // may fail one violation late and never see another), so it is always re-run.
+  const bool server_wide = (first.timers & (timer_kill | timer_open)) == 0;
+  if (confirmer != nullptr && server_wide) {
     const std::string pattern = confirmer->pattern_for(kind);
     if (!pattern.empty()) {
-      first.confirmation = "confirmed by pattern: the same timer-decided verdict was confirmed "
-                           "with timeouts x" +
-                           std::to_string(static_cast<int>(options.confirm_factor)) + " on " +
-                           pattern;
+      first.confirmation =
+          "confirmed by pattern: the same timer-decided verdict was confirmed "
+          "with timeouts x" +
+          std::to_string(static_cast<int>(options.confirm_factor)) + " on " + pattern;
       return first;
     }
   }
   CaseRun again(c, options, codec::Role::client, options.confirm_factor);
   CaseResult second = again.run(url, options.tls);
-  const bool same = second.behavior == first.behavior &&
-                    second.behavior_close == first.behavior_close;
-  if (confirmer != nullptr) confirmer->record(kind, c.id, same);
+  const bool same =
+      second.behavior == first.behavior && second.behavior_close == first.behavior_close;
+  if (confirmer != nullptr && server_wide) confirmer->record(kind, c.id, same);
   const std::string factor = std::to_string(static_cast<int>(options.confirm_factor));
   if (same) {
-    second.confirmation = "confirmed: a re-run with every timeout x" + factor + " gave the same verdict";
+    second.confirmation =
+        "confirmed: a re-run with every timeout x" + factor + " gave the same verdict";
   } else {
-    second.confirmation = "not confirmed: the first run gave " + std::string(to_string(first.behavior)) +
-                          " / " + std::string(to_string(first.behavior_close)) + " (" +
-                          first.reason + ") when a timer fired; the re-run with every timeout x" +
-                          factor + " gave this verdict";
+    second.confirmation =
+        "not confirmed: the first run gave " + std::string(to_string(first.behavior)) + " / " +
+        std::string(to_string(first.behavior_close)) + " (" + first.reason +
+        ") when a timer fired; the re-run with every timeout x" + factor + " gave this verdict";
   }
   return second;
 }

@@ -51,10 +51,11 @@ CaseResult run_case_as_server(const Case& c, std::unique_ptr<Transport> transpor
                               const codec::HttpRequest& request, std::vector<uint8_t> leftover,
                               const RunOptions& options);
 
-// Confirmation by pattern, shared by the cases of one server: once `needed` timer-decided
-// verdicts of the same kind were each confirmed by a re-run, later ones of that kind are
-// reported as confirmed by that pattern instead of being run again (a server that never answers
-// a close would otherwise cost every case a second, four times slower run).
+// Confirmation by pattern, shared by the cases of one server: once `needed` verdicts decided by
+// the same closing timers (no close answer, TCP not closed) were each confirmed by a re-run,
+// later ones of that kind are reported as confirmed by that pattern instead of being run again (a
+// server that never answers a close would otherwise cost every case a second, four times slower
+// run). Verdicts the kill timer decided depend on the case, and are always re-run.
 class Confirmer {
  public:
   explicit Confirmer(int needed = 3) : needed_(needed) {}

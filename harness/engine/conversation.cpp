@@ -102,7 +102,9 @@ void Conversation::feed(std::span<uint8_t> bytes) {
   reply();
 }
 
-void Conversation::poll() { pump_until(Clock::now(), [] { return false; }); }
+void Conversation::poll() {
+  pump_until(Clock::now(), [] { return false; });
+}
 
 void Conversation::pump_until(Clock::time_point deadline, const std::function<bool()>& done) {
   std::vector<uint8_t> buf(65536);

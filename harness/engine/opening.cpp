@@ -28,49 +28,37 @@ bool append_first_frame(const Case& c, const Sender& sender, std::vector<uint8_t
 }
 
 // The request the case describes, starting from a valid one (RFC 6455 4.1).
-std::string build_request(const Case& c, const Url& url, const Sender& sender, std::string& key,
-                          codec::ClientOptions& offered) {
-  key = codec::generate_key(sender.random());
-  std::vector<std::pair<std::string, std::string>> fields = {
-      {"Host", url.host_header()}, {"Upgrade", "websocket"},        {"Connection", "Upgrade"},
-      {"Sec-WebSocket-Key", key},  {"Sec-WebSocket-Version", "13"}, {"User-Agent", "wsprobe"}};
-  std::string method = "GET";
-  std::string version = "HTTP/1.1";
-  if (c.handshake) {
-    const auto& h = *c.handshake;
-    method = h.method;
-    version = h.version;
-    auto same = [](const std::string& a, const std::string& b) { return codec::iequals(a, b); };
-    for (const auto& name : h.remove)
-      std::erase_if(fields, [&](const auto& f) { return same(f.first, name); });
-    for (const auto& field : h.set) {
-      const std::string& name = field.first;  // a plain name: lambdas cannot capture bindings
-      auto it = std::find_if(fields.begin(), fields.end(),
-                             [&](const auto& f) { return same(f.first, name); });
-      if (it != fields.end()) {
-        it->second = field.second;
-      } else {
-        fields.emplace_back(name, field.second);
-      }
-      if (same(name, "Sec-WebSocket-Key")) key = field.second;
-    }
-    for (const auto& [name, value] : h.add) {
-      fields.emplace_back(name, value);
-      if (same(name, "Sec-WebSocket-Protocol")) {
-        for (auto p : codec::split_list(value))
-          offered.subprotocols.emplace_back(p);
-      }
+codec::PreparedRequest case_request(const Case& c, const Url& url, const Sender& sender) {
+  codec::ClientOptions options;
+  options.host = url.host_header();
+  options.target = url.target;
+  options.extra_headers = {{"User-Agent", "wsprobe"}};
+  codec::PreparedRequest req =
+      codec::prepare_request(options, codec::generate_key(sender.random()));
+  if (!c.handshake) return req;
+  const auto& h = *c.handshake;
+  req.method = h.method;
+  req.version = h.version;
+  auto& fields = req.headers;
+  for (const auto& name : h.remove)
+    std::erase_if(fields, [&](const auto& f) { return codec::iequals(f.name, name); });
+  for (const auto& [name, value] : h.set) {
+    const std::string& n = name;  // a plain name: lambdas cannot capture bindings
+    auto it = std::find_if(fields.begin(), fields.end(),
+                           [&](const auto& f) { return codec::iequals(f.name, n); });
+    if (it != fields.end()) {
+      it->value = value;
+    } else {
+      fields.push_back({name, value});
     }
   }
-  std::string req = method + " " + url.target + " " + version + "\r\n";
-  for (const auto& [name, value] : fields)
-    req += name + ": " + value + "\r\n";
-  return req + "\r\n";
+  for (const auto& [name, value] : h.add)
+    fields.push_back({name, value});
+  return req;
 }
 
 // A case that expects a refusal: the status and headers it lists (RFC 6455 4.2.1, 4.4).
-void judge_refusal(const Case& c, const codec::HttpResponse& response, Wire& wire,
-                   CaseResult& r) {
+void judge_refusal(const Case& c, const codec::HttpResponse& response, Wire& wire, CaseResult& r) {
   const auto& spec = *c.handshake;
   r.behavior_close = CloseBehavior::ok;
   const bool listed = std::find(spec.expect_status.begin(), spec.expect_status.end(),
@@ -112,9 +100,8 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
   }
   wire.attach(std::move(transport));
   r.connected = true;
-  std::string key;
-  codec::ClientOptions offered;
-  const std::string request = build_request(c, url, sender, key, offered);
+  codec::ClientHandshake handshake(case_request(c, url, sender));
+  const std::string& request = handshake.request_bytes();
   r.http_request = request;
   wire.note('>', "opening handshake: " + request.substr(0, request.find("\r\n")));
   std::vector<uint8_t> first(request.begin(), request.end());
@@ -123,9 +110,8 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
     handshake_failed(r, wire, "the server closed the connection during the opening handshake");
     return o;
   }
-  codec::HttpHeadParser head(codec::HttpKind::response);
   std::vector<uint8_t> buf(16384);
-  while (head.status() == codec::HttpHeadParser::Status::incomplete) {
+  while (handshake.status() == codec::HandshakeStatus::incomplete) {
     const auto got = wire.read_some(buf, deadline);
     if (got.status == IoStatus::timeout) {
       r.timers |= timer_open;
@@ -133,36 +119,33 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
       return o;
     }
     if (got.status != IoStatus::ok) {
-      handshake_failed(r, wire,
-                       "the server closed the connection before answering the handshake");
+      handshake_failed(r, wire, "the server closed the connection before answering the handshake");
       return o;
     }
-    const std::span<const uint8_t> in(buf.data(), got.bytes);
-    const size_t used = head.feed(in);
-    r.http_response.append(reinterpret_cast<const char*>(in.data()), used);
-    if (head.status() == codec::HttpHeadParser::Status::complete)
-      o.leftover.assign(in.begin() + static_cast<long>(used), in.end());
+    handshake.feed({buf.data(), got.bytes});
   }
-  if (head.status() == codec::HttpHeadParser::Status::error) {
-    handshake_failed(r, wire, "malformed handshake response: " + std::string(head.error().reason));
-    return o;
-  }
-  const auto& response = head.response();
-  wire.note('<', "handshake response: " + r.http_response.substr(0, r.http_response.find("\r\n")));
-  if (c.handshake && std::find(c.handshake->expect_status.begin(),
-                               c.handshake->expect_status.end(),
-                               101) == c.handshake->expect_status.end()) {
-    judge_refusal(c, response, wire, r);
-    return o;
-  }
-  offered.host = url.host_header();
-  const auto accepted = codec::validate_response(response, key, offered);
-  if (!accepted) {
+  r.http_response = std::string(handshake.head_bytes());
+  if (handshake.status() == codec::HandshakeStatus::error) {
     handshake_failed(r, wire,
-                     "the server's handshake response is invalid: " +
-                         std::string(accepted.error().reason));
+                     "malformed handshake response: " + std::string(handshake.error().reason));
     return o;
   }
+  wire.note('<', "handshake response: " + r.http_response.substr(0, r.http_response.find("\r\n")));
+  if (c.handshake && std::find(c.handshake->expect_status.begin(), c.handshake->expect_status.end(),
+                               101) == c.handshake->expect_status.end()) {
+    judge_refusal(c, handshake.response(), wire, r);
+    return o;
+  }
+  const auto accepted = handshake.validate();
+  if (!accepted) {
+    handshake_failed(
+        r, wire,
+        "the server's handshake response is invalid: " + std::string(accepted.error().reason) +
+            " [" + std::string(codec::rule_name(accepted.error().rule)) + "]");
+    return o;
+  }
+  const auto rest = handshake.leftover();
+  o.leftover.assign(rest.begin(), rest.end());
   o.open = true;
   return o;
 }
@@ -178,9 +161,9 @@ Opening open_as_server(const Case& c, const codec::HttpRequest& request,
     const std::string reject = codec::build_reject_response(accepted.error());
     (void)wire.write({reinterpret_cast<const uint8_t*>(reject.data()), reject.size()},
                      wire.after(1.0));
-    handshake_failed(r, wire,
-                     "the client's upgrade request is invalid: " +
-                         std::string(accepted.error().reason));
+    handshake_failed(
+        r, wire,
+        "the client's upgrade request is invalid: " + std::string(accepted.error().reason));
     return o;
   }
   const std::string response = codec::build_accept_response(accepted.value());

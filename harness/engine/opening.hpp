@@ -15,9 +15,9 @@
 namespace wsprobe::harness {
 
 struct Opening {
-  bool open = false;               // frames may follow
-  bool first_step_sent = false;    // the first step went with the handshake
-  std::vector<uint8_t> leftover;   // bytes after the peer's head, for the receiver
+  bool open = false;              // frames may follow
+  bool first_step_sent = false;   // the first step went with the handshake
+  std::vector<uint8_t> leftover;  // bytes after the peer's head, for the receiver
 };
 
 // Connects to `url`, sends the case's request and judges the response. Sets the verdict itself

@@ -21,8 +21,7 @@ class Receiver {
  public:
   // `max_message`: the largest message this case can legitimately get back; `max_events`: how
   // many events are kept for judging (more means the peer sent more than expected anyway).
-  Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
-           std::string peer);
+  Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire, std::string peer);
 
   void feed(std::span<uint8_t> bytes);
   // A pause marker (Autobahn's continueLater), in the judged sequence.

@@ -73,8 +73,8 @@ struct CaseResult {
   std::vector<Chunk> chunks;          // capped at max_chunks
   size_t chunks_dropped = 0;          // writes not recorded past the cap
   bool evidence_truncated = false;
-  uint64_t seed = 0;        // the run's --seed; this case's keys derive from it and the id
-  uint8_t timers = 0;       // TimerBit: the timers that fired
+  uint64_t seed = 0;         // the run's --seed; this case's keys derive from it and the id
+  uint8_t timers = 0;        // TimerBit: the timers that fired
   double timeout_scale = 1;  // the scale this result was obtained with
   // "" when no confirmation was needed; otherwise how the verdict was confirmed.
   std::string confirmation;

@@ -24,10 +24,10 @@ struct Outgoing {
   // last (0: none, only a read in between).
   std::vector<size_t> cuts;
   double pause = 0;
-  std::vector<std::string> tags;  // a marker recorded after each pause, if still open
-  bool close = false;  // our close frame: starts (or answers) the closing handshake
+  std::vector<std::string> tags;       // a marker recorded after each pause, if still open
+  bool close = false;                  // our close frame: starts (or answers) the closing handshake
   std::optional<uint16_t> close_code;  // the code it carries, if any
-  bool poll_after = false;        // read what arrived once written (Autobahn's sync)
+  bool poll_after = false;             // read what arrived once written (Autobahn's sync)
 };
 
 // Builds frames as the tester in `role`: a client's frames are masked, a server's are not; a step

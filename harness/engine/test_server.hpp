@@ -23,7 +23,7 @@ struct TestServerOptions {
   std::string report_dir;
   // Cases in parallel, each on its own connection: most of a case is waiting on timers, so
   // parallel runs keep a slow or silent server from costing minutes.
-  unsigned jobs = 8;
+  unsigned jobs = 16;
   std::optional<uint64_t> seed;  // fixes masking keys and nonces; default: drawn at random
   bool confirm = true;           // re-run timer-decided non-OK verdicts with timeouts x4
   double timeout_scale = 1.0;

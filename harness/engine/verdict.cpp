@@ -61,14 +61,19 @@ void judge(const Case& c, const Observation& seen, CaseResult& r) {
   } else {
     r.behavior_close = CloseBehavior::ok;
   }
-  if (close.wrong_endpoint_fatal && close.closed_by_me != r.closed_by_me) r.behavior = Behavior::failed;
+  if (close.wrong_endpoint_fatal && close.closed_by_me != r.closed_by_me)
+    r.behavior = Behavior::failed;
   // A server that fails the connection by dropping TCP, where RFC 6455 7.1.7 says it SHOULD
   // send a close frame first, is NON-STRICT, not OK.
   const bool failure_expected =
       std::find(close.codes.begin(), close.codes.end(), 1000) == close.codes.end();
   if (r.behavior == Behavior::ok && failure_expected && !seen.received_close && !seen.violation) {
     r.behavior = Behavior::non_strict;
-    why = peer + " dropped TCP without a close frame (RFC 6455 7.1.7: it SHOULD send one)";
+    why = r.dropped_by_me
+              ? peer +
+                    " sent no close frame; the tester dropped TCP (RFC 6455 7.1.7: the peer "
+                    "SHOULD fail the connection with a close frame)"
+              : peer + " dropped TCP without a close frame (RFC 6455 7.1.7: it SHOULD send one)";
   }
   if (c.informational) {
     r.behavior = Behavior::informational;

@@ -30,20 +30,27 @@ class AsioListener final : public Listener {
       if (!load_certificate(tls_->ssl, tls.cert_file, tls.key_file, error)) return false;
     }
     asio::error_code ec;
-    tcp::resolver resolver(ctx_);
-    const auto resolved = resolver.resolve(
-        host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec) {
-      error = "cannot resolve " + host + ": " + ec.message();
-      return false;
-    }
     std::vector<tcp::endpoint> endpoints;
-    for (const auto& entry : resolved) {
-      if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) == endpoints.end())
-        endpoints.push_back(entry.endpoint());
+    if (host == "localhost") {
+      // RFC 6761 6.3: localhost is the loopback, both families, whatever /etc/hosts lists;
+      // clients differ in which one they try first.
+      endpoints = {{asio::ip::address_v4::loopback(), port},
+                   {asio::ip::address_v6::loopback(), port}};
+    } else {
+      tcp::resolver resolver(ctx_);
+      const auto resolved = resolver.resolve(
+          host, std::to_string(port), tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+      if (ec) {
+        error = "cannot resolve " + host + ": " + ec.message();
+        return false;
+      }
+      for (const auto& entry : resolved) {
+        if (std::find(endpoints.begin(), endpoints.end(), entry.endpoint()) == endpoints.end())
+          endpoints.push_back(entry.endpoint());
+      }
     }
-    // A name with several addresses ("localhost": ::1 and 127.0.0.1) listens on each, on one
-    // port; an address family this machine lacks is skipped as long as one address binds.
+    // A name with several addresses listens on each, on one port; an address family this
+    // machine lacks is skipped as long as one address binds.
     const bool several = endpoints.size() > 1;
     std::string first_error;
     for (auto endpoint : endpoints) {

@@ -34,8 +34,8 @@ class Listener {
 
   // Waits for a connection until `deadline`; for TLS the handshake then gets `tls_handshake`.
   // After an accept error the next call first waits out a back-off (doubling, at most 1 s).
-  virtual AcceptResult accept(Clock::time_point deadline,
-                              std::chrono::milliseconds tls_handshake = std::chrono::seconds(5)) = 0;
+  virtual AcceptResult accept(Clock::time_point deadline, std::chrono::milliseconds tls_handshake =
+                                                              std::chrono::seconds(5)) = 0;
 };
 
 }  // namespace wsprobe::harness

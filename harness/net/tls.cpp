@@ -1,7 +1,9 @@
 #include "net/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstring>
@@ -10,15 +12,24 @@
 namespace wsprobe::harness {
 namespace {
 
-// OpenSSL's reason for the last failure ("no start line", "key values mismatch"), or asio's.
-std::string reason(const asio::error_code& ec) {
-  const unsigned long e = ERR_peek_last_error();
+// The root cause of OpenSSL's last failure (the oldest error queued: "no start line", not the
+// "PEM lib" stacked on it), in plain words where a common mistake explains it.
+std::string openssl_reason() {
+  const unsigned long first = ERR_get_error();
   ERR_clear_error();
-  if (e != 0) {
-    const char* r = ERR_reason_error_string(e);
-    if (r != nullptr) return r;
-  }
-  return ec.message();
+  if (first == 0) return "unknown OpenSSL error";
+  if (ERR_GET_LIB(first) == ERR_LIB_PEM && ERR_GET_REASON(first) == PEM_R_NO_START_LINE)
+    return "not PEM (no -----BEGIN line)";
+  if (ERR_GET_LIB(first) == ERR_LIB_X509 &&
+      ERR_GET_REASON(first) == X509_R_NO_CERTIFICATE_OR_CRL_FOUND)
+    return "no PEM certificate in it";
+  const char* r = ERR_reason_error_string(first);
+  return r != nullptr ? r : "OpenSSL error " + std::to_string(first);
+}
+
+bool key_mismatch() {
+  const unsigned long e = ERR_peek_error();
+  return ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH;
 }
 
 // A file that cannot be opened gets the system's reason, which OpenSSL reports less plainly.
@@ -35,20 +46,18 @@ bool load_certificate(asio::ssl::context& ctx, const std::string& cert_file,
                       const std::string& key_file, std::string& error) {
   if (!readable("certificate", cert_file, error) || !readable("key", key_file, error)) return false;
   ERR_clear_error();
-  asio::error_code ec;
-  ctx.use_certificate_chain_file(cert_file, ec);
-  if (ec) {
-    error = "cannot load certificate '" + cert_file + "': " + reason(ec);
+  SSL_CTX* native = ctx.native_handle();
+  if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
+    error = "cannot load certificate '" + cert_file + "': " + openssl_reason();
     return false;
   }
-  ctx.use_private_key_file(key_file, asio::ssl::context::pem, ec);
-  if (ec) {
-    error = "cannot load key '" + key_file + "': " + reason(ec);
-    return false;
-  }
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
-    error = "key '" + key_file + "' does not match certificate '" + cert_file +
-            "': " + reason(asio::error_code());
+  // OpenSSL checks the key against the certificate as it loads it.
+  if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(native) != 1) {
+    error = key_mismatch() ? "key '" + key_file + "' does not match certificate '" + cert_file + "'"
+                           : "cannot load key '" + key_file + "': no usable PEM private key (" +
+                                 openssl_reason() + ")";
+    ERR_clear_error();
     return false;
   }
   return true;
@@ -57,10 +66,8 @@ bool load_certificate(asio::ssl::context& ctx, const std::string& cert_file,
 bool load_ca(asio::ssl::context& ctx, const std::string& ca_file, std::string& error) {
   if (!readable("CA file", ca_file, error)) return false;
   ERR_clear_error();
-  asio::error_code ec;
-  ctx.load_verify_file(ca_file, ec);
-  if (ec) {
-    error = "cannot load CA file '" + ca_file + "': " + reason(ec);
+  if (SSL_CTX_load_verify_locations(ctx.native_handle(), ca_file.c_str(), nullptr) != 1) {
+    error = "cannot load CA file '" + ca_file + "': " + openssl_reason();
     return false;
   }
   return true;

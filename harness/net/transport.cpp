@@ -1,7 +1,6 @@
 #include "net/transport.hpp"
 
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <asio.hpp>
@@ -76,15 +75,13 @@ class TcpTransport final : public Transport {
 
   TcpTransport() : socket_(ctx_), ssl_ctx_(asio::ssl::context::tls_client) {}
 
-  bool open(const Url& url, const TlsOptions& tls, Clock::time_point deadline,
-            std::string& error) {
+  bool open(const Url& url, const TlsOptions& tls, Clock::time_point deadline, std::string& error) {
     // A CA file given is loaded even for ws://: a bad --ca is reported, never silently unused.
     if (!tls.ca_file.empty() && !load_ca(ssl_ctx_, tls.ca_file, error)) return false;
     if (url.tls) {
       asio::error_code ec;
-      ssl_ctx_.set_verify_mode(tls.ca_file.empty() ? asio::ssl::verify_none
-                                                   : asio::ssl::verify_peer,
-                               ec);
+      ssl_ctx_.set_verify_mode(
+          tls.ca_file.empty() ? asio::ssl::verify_none : asio::ssl::verify_peer, ec);
       ssl_.emplace(socket_, ssl_ctx_);
     }
     tcp::resolver resolver(ctx_);
@@ -159,19 +156,6 @@ std::unique_ptr<Transport> Transport::adopt(int fd, std::shared_ptr<ServerTlsCon
   auto t = std::make_unique<TcpTransport>(fd, std::move(tls));
   if (!t->accept_tls(deadline, error)) return nullptr;
   return t;
-}
-
-std::unique_ptr<Transport> Transport::adopt(int fd, const ServerTls& tls,
-                                            Clock::time_point deadline, std::string& error) {
-  std::shared_ptr<ServerTlsContext> loaded;
-  if (!tls.cert_file.empty()) {
-    loaded = std::make_shared<ServerTlsContext>();
-    if (!load_certificate(loaded->ssl, tls.cert_file, tls.key_file, error)) {
-      ::close(fd);
-      return nullptr;
-    }
-  }
-  return adopt(fd, std::move(loaded), deadline, error);
 }
 
 std::unique_ptr<Transport> Transport::connect(const Url& url, Clock::time_point deadline,

@@ -45,9 +45,6 @@ class Transport {
   // completes the server side of the TLS handshake by the deadline. Null `tls`: plain TCP.
   static std::unique_ptr<Transport> adopt(int fd, std::shared_ptr<ServerTlsContext> tls,
                                           Clock::time_point deadline, std::string& error);
-  // The same, loading the certificate and key first (errors name the file).
-  static std::unique_ptr<Transport> adopt(int fd, const ServerTls& tls, Clock::time_point deadline,
-                                          std::string& error);
 
   // Writes all of `bytes`, or fails, by the deadline.
   virtual IoResult write(std::span<const uint8_t> bytes, Clock::time_point deadline) = 0;

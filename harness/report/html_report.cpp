@@ -33,11 +33,13 @@ std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r) 
   h += "<table><tr><th>RFC 6455</th><td>" + escape_markup(c.rfc) +
        "</td></tr><tr><th>Sends</th><td>" + escape_markup(c.description) +
        "</td></tr><tr><th>Expected</th><td>" + escape_markup(c.expectation) +
-       "</td></tr><tr><th>Behavior</th><td class=\"" + css_class(std::string(to_string(r.behavior))) + "\">" +
-       escape_markup(std::string(to_string(r.behavior))) + "</td></tr><tr><th>Close</th><td class=\"" +
-       css_class(std::string(to_string(r.behavior_close))) + "\">" + escape_markup(std::string(to_string(r.behavior_close))) +
-       "</td></tr><tr><th>Why</th><td>" + escape_markup(r.reason) +
-       "</td></tr><tr><th>Server's close</th><td>" +
+       "</td></tr><tr><th>Behavior</th><td class=\"" +
+       css_class(std::string(to_string(r.behavior))) + "\">" +
+       escape_markup(std::string(to_string(r.behavior))) +
+       "</td></tr><tr><th>Close</th><td class=\"" +
+       css_class(std::string(to_string(r.behavior_close))) + "\">" +
+       escape_markup(std::string(to_string(r.behavior_close))) + "</td></tr><tr><th>Why</th><td>" +
+       escape_markup(r.reason) + "</td></tr><tr><th>Server's close</th><td>" +
        (r.remote_close_code
             ? std::to_string(*r.remote_close_code) + " " + escape_markup(r.remote_close_reason)
             : "none") +
@@ -100,8 +102,9 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
       const std::string page = case_report_name(run.agent, c->id, "html");
       h += "<tr><td><a href=\"" + page + "\">" + escape_markup(c->id) + "</a></td><td>" +
            escape_markup(c->rfc) + "</td><td>" + escape_markup(c->description) +
-           "</td><td class=\"" + css_class(std::string(to_string(r.behavior))) + "\">" + escape_markup(std::string(to_string(r.behavior))) +
-           "</td><td class=\"" + css_class(std::string(to_string(r.behavior_close))) + "\">" +
+           "</td><td class=\"" + css_class(std::string(to_string(r.behavior))) + "\">" +
+           escape_markup(std::string(to_string(r.behavior))) + "</td><td class=\"" +
+           css_class(std::string(to_string(r.behavior_close))) + "\">" +
            escape_markup(std::string(to_string(r.behavior_close))) +
            (r.remote_close_code ? " " + std::to_string(*r.remote_close_code) : "") + "</td><td>" +
            std::to_string(r.duration_ms) + "</td><td>" + escape_markup(r.reason) + "</td></tr>";

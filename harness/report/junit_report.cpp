@@ -29,7 +29,8 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       x += "    <testcase classname=\"" + escape_markup(run.agent + "." + c->area) + "\" name=\"" +
            escape_markup(c->id + " (RFC 6455 " + c->rfc + ") " + c->description) + "\" time=\"" +
            time + "\">\n";
-      std::string evidence = "expected: " + c->expectation + "\nbehavior: " + std::string(to_string(r.behavior)) +
+      std::string evidence = "expected: " + c->expectation +
+                             "\nbehavior: " + std::string(to_string(r.behavior)) +
                              ", close: " + std::string(to_string(r.behavior_close)) + "\n";
       for (const auto& e : r.log) {
         char line[48];
@@ -38,7 +39,8 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       }
       if (r.failed()) {
         x += "      <failure message=\"" + escape_markup(r.reason) + "\" type=\"" +
-             escape_markup(std::string(to_string(r.behavior))) + "\">" + escape_markup(evidence) + "</failure>\n";
+             escape_markup(std::string(to_string(r.behavior))) + "\">" + escape_markup(evidence) +
+             "</failure>\n";
       } else if (r.behavior == Behavior::unimplemented) {
         x += "      <skipped message=\"" + escape_markup(r.reason) + "\"/>\n";
       } else {

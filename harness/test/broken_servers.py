@@ -247,25 +247,17 @@ def main():
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     print(f"listening on ws://127.0.0.1:{listener.getsockname()[1]}/", flush=True)
-    first_done = threading.Event()
-    if mode == "crash":
-        # The probe connection is the first; the first real case is served, then we die.
-        def die():
-            first_done.wait()
-            served.wait()
-            os._exit(3)
-        served = threading.Event()
-        threading.Thread(target=die, daemon=True).start()
     count = 0
     while True:
         conn, _ = listener.accept()
         count += 1
         done = threading.Event()
-        if mode == "crash" and count == 2:
-            done = served
-        if mode == "crash" and count == 1:
-            done = first_done
         threading.Thread(target=serve, args=(conn, mode, done), daemon=True).start()
+        if mode == "crash" and count == 2:
+            # The probe connection is the first; the first real case is served, then we die.
+            # Accepting nothing more until then keeps it exact however fast the cases run.
+            done.wait()
+            os._exit(3)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ class ScriptedPeer : public Transport {
     return {IoStatus::ok, bytes.size(), {}};
   }
   IoResult read_some(std::span<uint8_t> buffer, Clock::time_point /*deadline*/) override {
-    if (script_.empty() || script_.front().after_writes > writes_) return {IoStatus::timeout, 0, {}};
+    if (script_.empty() || script_.front().after_writes > writes_)
+      return {IoStatus::timeout, 0, {}};
     auto line = std::move(script_.front());
     script_.pop_front();
     std::copy(line.bytes.begin(), line.bytes.end(), buffer.begin());
@@ -84,7 +85,8 @@ TEST(Conversation, FinishesItsFrameBeforeAnsweringThePeersClose) {
   const auto events = read_as_server(h.written);
   std::vector<uint8_t> opcodes;
   for (const auto& e : events) {
-    if (const auto* f = std::get_if<codec::FrameHeaderEvent>(&e)) opcodes.push_back(f->header.opcode);
+    if (const auto* f = std::get_if<codec::FrameHeaderEvent>(&e))
+      opcodes.push_back(f->header.opcode);
     EXPECT_FALSE(std::holds_alternative<codec::FailureEvent>(e));
   }
   EXPECT_EQ(opcodes, (std::vector<uint8_t>{0x1, 0x8}));

@@ -73,6 +73,8 @@ class ClientHandshake {
   [[nodiscard]] const HttpResponse& response() const { return head_.response(); }
   // Whether the server accepted, with what it selected, or the rule its response broke.
   [[nodiscard]] Expected<AcceptedResponse> validate() const;
+  // The response head as received, for evidence.
+  [[nodiscard]] std::string_view head_bytes() const { return head_.raw(); }
   // The bytes that followed the head: the first frames, for the frame reader.
   [[nodiscard]] std::span<const uint8_t> leftover() const { return leftover_; }
 

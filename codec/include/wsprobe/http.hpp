@@ -65,6 +65,8 @@ class HttpHeadParser {
   [[nodiscard]] const Error& error() const { return error_; }
   [[nodiscard]] const HttpRequest& request() const { return request_; }
   [[nodiscard]] const HttpResponse& response() const { return response_; }
+  // The head's bytes as received (up to its empty line once complete): evidence for reports.
+  [[nodiscard]] std::string_view raw() const { return head_; }
 
  private:
   void parse_head();

@@ -90,6 +90,7 @@ class Reader {
   void feed_in_place(std::span<uint8_t> bytes);
   // The same, handing each event to `sink` as it is read (nothing is kept for take_events()).
   void feed(std::span<const uint8_t> bytes, const EventSink& sink);
+  void feed_in_place(std::span<uint8_t> bytes, const EventSink& sink);
   // The events since the last call, in wire order.
   std::vector<ReaderEvent> take_events() { return std::exchange(events_, {}); }
 

@@ -72,6 +72,8 @@ class ServerHandshake {
   // the protocol and version 13 (RFC 9110 15.5.22, RFC 6455 4.4).
   [[nodiscard]] std::string reject(int status, std::vector<HttpHeader> headers = {},
                                    std::string_view body = {}) const;
+  // The request head as received, for evidence.
+  [[nodiscard]] std::string_view head_bytes() const { return head_.raw(); }
   // The bytes that followed the head: the first frames, for the frame reader.
   [[nodiscard]] std::span<const uint8_t> leftover() const { return leftover_; }
 
