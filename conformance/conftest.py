@@ -113,5 +113,22 @@ def panel_results(wsprobe, peer_build_dir, tmp_path_factory):
             json.dump({peer["name"]: cache[peer["name"]]}, f, indent=1)
         return cache[peer["name"]]
 
+    def rerun(peer, case_id):
+        """The case alone against a fresh start of the peer, for a verdict that differs from its
+        golden: a difference that does not survive a second run is load, not a regression."""
+        env = dict(os.environ)
+        subst = lambda s: s.replace("{out}", peer_build_dir)
+        env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
+        proc, url = start([subst(a) for a in peer["start"]], env=env, cwd=PEERS)
+        try:
+            extra = ["--cases", case_id, "--jobs", "1"]
+            if peer["limit"]:
+                extra += ["--limit", str(peer["limit"])]
+            again = run_catalogue(wsprobe, url, peer["name"], out_dir + "-rerun", extra)
+        finally:
+            stop(proc)
+        return again[case_id]
+
+    results.rerun = rerun
     results.out_dir = out_dir
     return results

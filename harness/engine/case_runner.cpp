@@ -42,7 +42,7 @@ class CaseRun {
         sender_(role, seeded_random(o.seed, c.id)),
         receiver_(role, receive_limit(c), event_limit(c), wire_,
                   server_ ? "the client" : "the server"),
-        conversation_(wire_, sender_, receiver_, result_) {
+        conversation_(wire_, sender_, receiver_, result_, c.timeout + 5.0) {
     result_.id = c.id;
     result_.seed = o.seed;
     result_.timeout_scale = o.timeout_scale * scale;

@@ -5,9 +5,6 @@
 namespace wsprobe::harness {
 namespace {
 
-// How long one write may block: a peer that stops reading fails the write, not the tester.
-constexpr double write_timeout = 5.0;
-
 std::vector<uint8_t> close_payload(uint16_t code) {
   if (code == codec::close_code::no_status) return {};
   return {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code & 0xFF)};
@@ -15,16 +12,22 @@ std::vector<uint8_t> close_payload(uint16_t code) {
 
 }  // namespace
 
-Conversation::Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseResult& result)
-    : wire_(wire), sender_(sender), receiver_(receiver), result_(result) {}
+Conversation::Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseResult& result,
+                           double write_timeout)
+    : wire_(wire),
+      sender_(sender),
+      receiver_(receiver),
+      result_(result),
+      write_timeout_(write_timeout) {}
 
 bool Conversation::write(std::span<const uint8_t> bytes) {
-  if (tcp_closed_) return false;
-  const auto r = wire_.write(bytes, wire_.after(write_timeout));
+  if (tcp_closed_ || write_failed_) return false;
+  const auto r = wire_.write(bytes, wire_.after(write_timeout_));
   if (r.status == IoStatus::ok) return true;
   // The peer stopped reading (it failed us early, or crashed). What it sent before, a close
-  // frame above all, may still be waiting to be read.
+  // frame above all, may still be waiting to be read; nothing more can be written.
   wire_.note('*', "write failed: " + r.message);
+  write_failed_ = true;
   in_frame_ = false;  // the frame is abandoned with the connection
   pump_until(wire_.after(1.0), [] { return false; });
   tcp_closed_ = true;
@@ -64,7 +67,7 @@ void Conversation::send_close(uint16_t code, const std::string& why) {
 }
 
 void Conversation::reply() {
-  if (in_frame_ || tcp_closed_) return;
+  if (in_frame_ || tcp_closed_ || write_failed_) return;
   if (const auto& f = receiver_.failure(); f && !failure_sent_) {
     failure_sent_ = true;
     // RFC 6455 7.1.7: fail the connection with the code of the rule broken.

@@ -17,7 +17,10 @@ namespace wsprobe::harness {
 
 class Conversation {
  public:
-  Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseResult& result);
+  // `write_timeout`: how long one write may block (a peer that stops reading fails the write,
+  // not the tester); long enough for the case's largest message.
+  Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseResult& result,
+               double write_timeout);
 
   // Writes the frame in its planned pieces, reading between them; pauses are skipped once the
   // peer has closed (it has decided; the rest of the frame only completes it).
@@ -48,8 +51,10 @@ class Conversation {
   Sender& sender_;
   Receiver& receiver_;
   CaseResult& result_;
+  double write_timeout_;
   bool in_frame_ = false;
   bool tcp_closed_ = false;
+  bool write_failed_ = false;  // the connection is abandoned: read what is left, write nothing
   bool sent_close_ = false;
   bool failure_sent_ = false;
   bool echoed_close_ = false;

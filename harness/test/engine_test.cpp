@@ -59,7 +59,7 @@ struct Harness {
   Wire wire{result, 1.0};
   Sender sender{codec::Role::client, seeded_random(1, "t")};
   Receiver receiver{codec::Role::client, 1 << 16, 8, wire, "the server"};
-  Conversation conversation{wire, sender, receiver, result};
+  Conversation conversation{wire, sender, receiver, result, 5.0};
   std::vector<uint8_t> written;
 
   explicit Harness(std::deque<ScriptedPeer::Line> script) {
