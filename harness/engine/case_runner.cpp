@@ -38,7 +38,7 @@ class CaseRun {
   CaseRun(const Case& c, const RunOptions& o, codec::Role role, double scale)
       : case_(c),
         server_(role == codec::Role::server),
-        wire_(result_, o.timeout_scale * scale),
+        wire_(result_, o.timeout_scale, scale),
         sender_(role, seeded_random(o.seed, c.id)),
         receiver_(role, receive_limit(c), event_limit(c), wire_,
                   server_ ? "the client" : "the server"),
@@ -125,13 +125,13 @@ CaseResult run_case_once(const Case& c, const Url& url, const RunOptions& option
 CaseResult run_case(const Case& c, const Url& url, const RunOptions& options,
                     Confirmer* confirmer) {
   CaseResult first = run_case_once(c, url, options);
-  if (!first.non_ok() || first.timers == 0 || options.confirm_factor <= 0) return first;
+  if (!first.non_ok() || !first.timer_decided || options.confirm_factor <= 0) return first;
   // No verdict from load alone: a timer decided it, so it must hold with every timeout longer.
   const std::string kind = kind_of(first);
   // Only the closing timers say something about the server whatever the case: whether it answers
   // a close frame, whether it closes TCP. The kill timer depends on what the case sent (a server
   // may fail one violation late and never see another), so it is always re-run.
-  const bool server_wide = (first.timers & (timer_kill | timer_open)) == 0;
+  const bool server_wide = first.timer_server_wide;
   if (confirmer != nullptr && server_wide) {
     const std::string pattern = confirmer->pattern_for(kind);
     if (!pattern.empty()) {

@@ -32,8 +32,12 @@ std::optional<std::vector<uint8_t>> Receiver::take_pong() {
 }
 
 void Receiver::feed(std::span<uint8_t> bytes) {
-  reader_.feed_in_place(bytes);
-  for (auto& ev : reader_.take_events()) {
+  // Each event is handled as it is read: a flood of tiny frames never piles up events.
+  reader_.feed_in_place(bytes, [this](codec::ReaderEvent&& ev) { on_event(std::move(ev)); });
+}
+
+void Receiver::on_event(codec::ReaderEvent&& ev) {
+  {
     if (auto* m = std::get_if<codec::MessageEvent>(&ev)) {
       const auto kind =
           m->opcode == codec::Opcode::text ? Expected::Kind::text : Expected::Kind::binary;

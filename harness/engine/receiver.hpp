@@ -42,6 +42,7 @@ class Receiver {
 
  private:
   void record(Expected event);
+  void on_event(codec::ReaderEvent&& event);
 
   codec::Reader reader_;
   Wire& wire_;

@@ -75,6 +75,11 @@ struct CaseResult {
   bool evidence_truncated = false;
   uint64_t seed = 0;         // the run's --seed; this case's keys derive from it and the id
   uint8_t timers = 0;        // TimerBit: the timers that fired
+  // A non-OK verdict that longer timers could change (set by judge): it is re-run before it is
+  // reported. `timer_server_wide`: only the closing timers decided it (whether the server answers
+  // a close, closes TCP), which says something about the server whatever the case.
+  bool timer_decided = false;
+  bool timer_server_wide = false;
   double timeout_scale = 1;  // the scale this result was obtained with
   // "" when no confirmation was needed; otherwise how the verdict was confirmed.
   std::string confirmation;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <numeric>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -147,9 +148,17 @@ int test_server(TestServerOptions o) {
     Breaker breaker;
     Confirmer confirmer;
     std::atomic<size_t> next{0};
+    // The longest cases first, so that their waits overlap the rest instead of ending the run
+    // alone; results keep the catalogue's order.
+    std::vector<size_t> order(selected.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      return selected[a]->timeout > selected[b]->timeout;
+    });
     const auto started = Clock::now();
     auto worker = [&] {
-      for (size_t i = next++; i < selected.size(); i = next++) {
+      for (size_t k = next++; k < selected.size(); k = next++) {
+        const size_t i = order[k];
         CaseResult r;
         if (breaker.tripped()) {
           r.id = selected[i]->id;

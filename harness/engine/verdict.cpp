@@ -19,6 +19,32 @@ std::string join_codes(const std::vector<uint16_t>& codes) {
   return s;
 }
 
+bool prefix_of(const std::vector<Expected>& got, const std::vector<Expected>& want) {
+  return got.size() < want.size() && std::equal(got.begin(), got.end(), want.begin());
+}
+
+// Whether a longer wait could have changed a non-OK verdict: the expected events had only begun
+// to arrive when the kill timer fired, or a close verdict came from a timer (the peer did not
+// fail the connection, answer our close or close TCP in time). A mismatch already received, a
+// violation or a wrong close code stays whatever the timers.
+void judge_timing(const Case& c, const Observation& seen, CaseResult& r) {
+  const bool killed = (r.timers & timer_kill) != 0;
+  const bool incomplete = !seen.truncated && !seen.violation &&
+                          (prefix_of(seen.received, c.ok) ||
+                           (c.non_strict && prefix_of(seen.received, *c.non_strict)));
+  const bool behavior_timed = r.behavior != Behavior::ok && killed && incomplete;
+  const bool wrong_endpoint =
+      r.behavior_close == CloseBehavior::failed && r.closed_by_me != c.close.closed_by_me;
+  const bool kill_matters = behavior_timed || (killed && wrong_endpoint);
+  const bool closing_matters =
+      (r.timers & (timer_close | timer_drop)) != 0 &&
+      (r.behavior_close == CloseBehavior::unclean ||
+       r.behavior_close == CloseBehavior::failed_by_client ||
+       r.behavior_close == CloseBehavior::failed);
+  r.timer_decided = kill_matters || closing_matters || (r.timers & timer_open) != 0;
+  r.timer_server_wide = r.timer_decided && !kill_matters && (r.timers & timer_open) == 0;
+}
+
 }  // namespace
 
 void judge(const Case& c, const Observation& seen, CaseResult& r) {
@@ -75,6 +101,7 @@ void judge(const Case& c, const Observation& seen, CaseResult& r) {
                     "SHOULD fail the connection with a close frame)"
               : peer + " dropped TCP without a close frame (RFC 6455 7.1.7: it SHOULD send one)";
   }
+  judge_timing(c, seen, r);
   if (c.informational) {
     r.behavior = Behavior::informational;
     r.behavior_close = CloseBehavior::informational;

@@ -5,16 +5,18 @@
 
 namespace wsprobe::harness {
 
-Wire::Wire(CaseResult& result, double timeout_scale)
-    : result_(result), scale_(timeout_scale), start_(Clock::now()) {}
+Wire::Wire(CaseResult& result, double timeout_scale, double confirm_factor)
+    : result_(result), scale_(timeout_scale), confirm_(confirm_factor), start_(Clock::now()) {}
 
 void Wire::close() {
   if (transport_) transport_->close();
 }
 
 Clock::time_point Wire::after(double seconds) const {
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                            std::chrono::duration<double>(seconds * scale_));
+  double t = seconds * scale_;
+  if (confirm_ > 1.0) t = std::min(t * confirm_, t + max_confirm_extension);
+  return Clock::now() +
+         std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(t));
 }
 
 double Wire::elapsed_ms() const {

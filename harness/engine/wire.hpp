@@ -13,9 +13,14 @@
 
 namespace wsprobe::harness {
 
+inline constexpr double max_confirm_extension = 10.0;
+
 class Wire {
  public:
-  Wire(CaseResult& result, double timeout_scale);
+  // `confirm_factor` > 1 lengthens every timer for a confirmation run: x factor, but at most
+  // max_confirm_extension seconds longer (a 10 s kill timer waits 20 s, not 40: no load stalls
+  // a loopback peer for 10 s).
+  Wire(CaseResult& result, double timeout_scale, double confirm_factor = 1.0);
 
   void attach(std::unique_ptr<Transport> transport) { transport_ = std::move(transport); }
   [[nodiscard]] bool attached() const { return transport_ != nullptr; }
@@ -34,6 +39,7 @@ class Wire {
  private:
   CaseResult& result_;
   double scale_;
+  double confirm_;
   Clock::time_point start_;
   std::unique_ptr<Transport> transport_;
 };
