@@ -1,13 +1,15 @@
 // wsprobe: a WebSocket (RFC 6455) conformance and fuzzing harness. One binary, git-style
 // subcommands: serve, connect, test-server.
 
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "client/ws_client.hpp"
-#include "engine/test_client.hpp"
-#include "engine/test_server.hpp"
+#include "commands/test_client.hpp"
+#include "commands/test_server.hpp"
 #include "server/echo_server.hpp"
 
 namespace {
@@ -176,6 +178,10 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Large buffers (payloads of MiBs, one per parallel case) are mapped and unmapped on their own:
+  // glibc's default raises the threshold after the first large free, and the freed memory then
+  // stays in per-thread arenas, so the tester's RSS would track the sum of all past peaks.
+  (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {  // a bug, or out of memory: say so, never abort silently

@@ -48,9 +48,10 @@ struct Chunk {
   std::string head_hex;  // at most the first 32 bytes
 };
 
-// Caps on what a case records; past them a visible marker says what was left out.
-inline constexpr size_t max_evidence = 2000;
-inline constexpr size_t max_chunks = 4000;
+// Caps on what a case records; past them a visible marker says what was left out. Every case's
+// record is kept until the reports are written: 280 cases x the caps stay within tens of MiB.
+inline constexpr size_t max_evidence = 600;
+inline constexpr size_t max_chunks = 1000;
 
 struct CaseResult {
   std::string id;

@@ -1,4 +1,4 @@
-#include "engine/test_client.hpp"
+#include "commands/test_client.hpp"
 
 #include <cstdio>
 #include <map>

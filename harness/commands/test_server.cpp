@@ -1,4 +1,4 @@
-#include "engine/test_server.hpp"
+#include "commands/test_server.hpp"
 
 #include <unistd.h>
 
