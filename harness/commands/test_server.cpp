@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
-#include <numeric>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <thread>
 
 #include "engine/sender.hpp"

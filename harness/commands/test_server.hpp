@@ -15,7 +15,7 @@ struct TestServerOptions {
   std::vector<std::string> agents;  // one per URL, in order; default host:port
   std::vector<std::string> cases;   // include patterns
   std::vector<std::string> exclude;
-  std::string spec;           // Autobahn fuzzingclient spec JSON
+  std::string spec;                         // Autobahn fuzzingclient spec JSON
   std::vector<std::string> catalogue_dirs;  // case files added to the built-in ones
   bool builtin_cases = true;                // false: only the cases in catalogue_dirs
   std::string json_path;

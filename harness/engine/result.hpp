@@ -74,8 +74,8 @@ struct CaseResult {
   std::vector<Chunk> chunks;          // capped at max_chunks
   size_t chunks_dropped = 0;          // writes not recorded past the cap
   bool evidence_truncated = false;
-  uint64_t seed = 0;         // the run's --seed; this case's keys derive from it and the id
-  uint8_t timers = 0;        // TimerBit: the timers that fired
+  uint64_t seed = 0;   // the run's --seed; this case's keys derive from it and the id
+  uint8_t timers = 0;  // TimerBit: the timers that fired
   // A non-OK verdict that longer timers could change (set by judge): it is re-run before it is
   // reported. `timer_server_wide`: only the closing timers decided it (whether the server answers
   // a close, closes TCP), which says something about the server whatever the case.

@@ -29,18 +29,17 @@ bool prefix_of(const std::vector<Expected>& got, const std::vector<Expected>& wa
 // violation or a wrong close code stays whatever the timers.
 void judge_timing(const Case& c, const Observation& seen, CaseResult& r) {
   const bool killed = (r.timers & timer_kill) != 0;
-  const bool incomplete = !seen.truncated && !seen.violation &&
-                          (prefix_of(seen.received, c.ok) ||
-                           (c.non_strict && prefix_of(seen.received, *c.non_strict)));
+  const bool incomplete =
+      !seen.truncated && !seen.violation &&
+      (prefix_of(seen.received, c.ok) || (c.non_strict && prefix_of(seen.received, *c.non_strict)));
   const bool behavior_timed = r.behavior != Behavior::ok && killed && incomplete;
   const bool wrong_endpoint =
       r.behavior_close == CloseBehavior::failed && r.closed_by_me != c.close.closed_by_me;
   const bool kill_matters = behavior_timed || (killed && wrong_endpoint);
-  const bool closing_matters =
-      (r.timers & (timer_close | timer_drop)) != 0 &&
-      (r.behavior_close == CloseBehavior::unclean ||
-       r.behavior_close == CloseBehavior::failed_by_client ||
-       r.behavior_close == CloseBehavior::failed);
+  const bool closing_matters = (r.timers & (timer_close | timer_drop)) != 0 &&
+                               (r.behavior_close == CloseBehavior::unclean ||
+                                r.behavior_close == CloseBehavior::failed_by_client ||
+                                r.behavior_close == CloseBehavior::failed);
   r.timer_decided = kill_matters || closing_matters || (r.timers & timer_open) != 0;
   r.timer_server_wide = r.timer_decided && !kill_matters && (r.timers & timer_open) == 0;
 }
