@@ -119,15 +119,7 @@ ClientHandshake::ClientHandshake(const PreparedRequest& request, HttpLimits limi
 }
 
 HandshakeStatus ClientHandshake::feed(std::span<const uint8_t> bytes) {
-  if (head_.status() == HandshakeStatus::incomplete) {
-    const size_t used = head_.feed(bytes);
-    if (head_.status() != HandshakeStatus::complete) return head_.status();
-    bytes = bytes.subspan(used);
-  }
-  if (head_.status() == HandshakeStatus::complete) {
-    leftover_.insert(leftover_.end(), bytes.begin(), bytes.end());
-  }
-  return head_.status();
+  return feed_head(head_, bytes, leftover_);
 }
 
 Expected<AcceptedResponse> ClientHandshake::validate() const {

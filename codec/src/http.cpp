@@ -271,4 +271,16 @@ void HttpHeadParser::parse_head() {
   status_ = Status::complete;
 }
 
+HttpHeadParser::Status feed_head(HttpHeadParser& head, std::span<const uint8_t> bytes,
+                                 std::vector<uint8_t>& rest) {
+  if (head.status() == HttpHeadParser::Status::incomplete) {
+    const size_t used = head.feed(bytes);
+    if (head.status() != HttpHeadParser::Status::complete) return head.status();
+    bytes = bytes.subspan(used);
+  }
+  if (head.status() == HttpHeadParser::Status::complete)
+    rest.insert(rest.end(), bytes.begin(), bytes.end());
+  return head.status();
+}
+
 }  // namespace wsprobe::codec

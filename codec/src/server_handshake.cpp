@@ -136,15 +136,7 @@ std::string build_reject_response(const Error& error) {
 }
 
 HandshakeStatus ServerHandshake::feed(std::span<const uint8_t> bytes) {
-  if (head_.status() == HandshakeStatus::incomplete) {
-    const size_t used = head_.feed(bytes);
-    if (head_.status() != HandshakeStatus::complete) return head_.status();
-    bytes = bytes.subspan(used);
-  }
-  if (head_.status() == HandshakeStatus::complete) {
-    leftover_.insert(leftover_.end(), bytes.begin(), bytes.end());
-  }
-  return head_.status();
+  return feed_head(head_, bytes, leftover_);
 }
 
 ServerAnswer ServerHandshake::accept(const ServerOptions& options) const {

@@ -35,7 +35,7 @@ def run_measured(argv, log):
     """Runs argv to its end; returns (exit code, seconds, peak RSS in KiB, why it was killed or None)."""
     started = time.monotonic()
     with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=child_env())
     killed, ended = [], threading.Event()
 
     def guard():
@@ -90,7 +90,21 @@ def record(mode, figures):
         json.dump(report, f, indent=2, sort_keys=True)
 
 
-@pytest.mark.parametrize("mode", list(MODES))
+# WSPROBE_HOSTILE_MODES=a,b runs only those modes (the ASan build runs the floods, for memory);
+# WSPROBE_HOSTILE_UNTIMED=1 leaves out the wall-time bounds (a sanitized build is slower).
+SELECTED = [m for m in os.environ.get("WSPROBE_HOSTILE_MODES", ",".join(MODES)).split(",") if m]
+TIMED = os.environ.get("WSPROBE_HOSTILE_UNTIMED", "") != "1"
+
+
+def child_env():
+    # ASan keeps freed memory in a quarantine (256 MiB by default) to catch use-after-free: that
+    # constant would be the whole budget. 32 MiB still catches them; the bound is on the tester.
+    env = dict(os.environ)
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=32").lstrip(":")
+    return env
+
+
+@pytest.mark.parametrize("mode", SELECTED)
 def test_whole_catalogue_against_a_hostile_server_ends_bounded(wsprobe, broken_server, tmp_path, mode):
     codes, time_bound = MODES[mode]
     url = broken_server(mode)
@@ -107,5 +121,5 @@ def test_whole_catalogue_against_a_hostile_server_ends_bounded(wsprobe, broken_s
     assert not killed, f"killed after {killed} (bounds: {KILL_AFTER:.0f} s, {RSS_GUARD_KIB // 1024} MiB): {tail}"
     assert code in codes, f"exit code {code} (negative: killed by a signal): {tail}"
     assert rss_kib < RSS_LIMIT_KIB, f"peak RSS {rss_kib / 1024:.0f} MiB"
-    if time_bound is not None:
+    if time_bound is not None and TIMED:
         assert elapsed < time_bound, f"the catalogue took {elapsed:.1f} s"

@@ -108,4 +108,9 @@ std::string serialize_response(const HttpResponse& response, std::string_view bo
 std::string serialize_request(std::string_view method, std::string_view target,
                               std::string_view version, const std::vector<HttpHeader>& headers);
 
+// Feeds `head` and keeps every byte after the head (and everything fed once it is complete) in
+// `rest`: the first frames, for the frame reader (RFC 6455 4.1: frames may follow at once).
+HttpHeadParser::Status feed_head(HttpHeadParser& head, std::span<const uint8_t> bytes,
+                                 std::vector<uint8_t>& rest);
+
 }  // namespace wsprobe::codec
