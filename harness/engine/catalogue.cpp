@@ -249,9 +249,10 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
     std::string kind;
     for (const auto& [k, v] : e.items()) {
       if (k == "repeat") continue;
-      if (!kind.empty() || kinds.count(k) == 0)
+      if (!kind.empty() || kinds.count(k) == 0) {
         throw CaseError(where + ": an expected event has exactly one kind of " +
                         "text, binary, ping, pong or timeout (got '" + k + "')");
+      }
       kind = k;
     }
     if (kind.empty()) throw CaseError(where + ": an expected event needs a kind");
@@ -419,9 +420,10 @@ std::vector<json> expand(const json& g, const std::string& file) {
     std::vector<json> product;
     for (const auto& partial : rows) {
       for (const auto& row : table.at("rows")) {
-        if (!row.is_array() || row.size() != columns.size())
+        if (!row.is_array() || row.size() != columns.size()) {
           throw CaseError(where + ": row " + row.dump() + " has not " +
                           std::to_string(columns.size()) + " values");
+        }
         json vars = partial;
         for (size_t i = 0; i < columns.size(); ++i)
           vars[columns[i]] = row[i];
