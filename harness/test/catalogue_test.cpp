@@ -379,6 +379,7 @@ Catalogue selection_catalogue() {
 
 std::vector<std::string> ids(const std::vector<const Case*>& cases) {
   std::vector<std::string> out;
+  out.reserve(cases.size());
   for (const auto* c : cases)
     out.push_back(c->id);
   return out;
