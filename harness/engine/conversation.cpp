@@ -1,6 +1,9 @@
 #include "engine/conversation.hpp"
 
+#include <algorithm>
+
 #include "wsprobe/close.hpp"
+#include "wsprobe/mask.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -34,6 +37,35 @@ bool Conversation::write(std::span<const uint8_t> bytes) {
   return false;
 }
 
+bool Conversation::write_range(const Outgoing& frame, size_t from, size_t to) {
+  if (frame.payload.empty()) return write(std::span(frame.bytes).subspan(from, to - from));
+  // A streamed frame: its header, then its payload masked at its offset (RFC 6455 5.3), in
+  // pieces of at most 256 KiB.
+  constexpr size_t piece = size_t{256} << 10;
+  const size_t head = frame.bytes.size();
+  std::vector<uint8_t> buf;
+  while (from < to) {
+    const size_t end = std::min(to, from + piece);
+    buf.clear();
+    if (from < head) {
+      const size_t h_end = std::min(end, head);
+      buf.insert(buf.end(), frame.bytes.begin() + static_cast<long>(from),
+                 frame.bytes.begin() + static_cast<long>(h_end));
+    }
+    const size_t p_from = std::max(from, head) - head;
+    const size_t p_to = end - head;
+    if (end > head && p_to > p_from) {
+      const size_t at = buf.size();
+      buf.insert(buf.end(), frame.payload.begin() + static_cast<long>(p_from),
+                 frame.payload.begin() + static_cast<long>(p_to));
+      if (frame.mask) codec::apply_mask(std::span(buf).subspan(at), *frame.mask, p_from);
+    }
+    if (!write(buf)) return false;
+    from = end;
+  }
+  return true;
+}
+
 void Conversation::send(const Outgoing& frame) {
   if (tcp_closed_) return;
   wire_.note('>', frame.description);
@@ -46,7 +78,7 @@ void Conversation::send(const Outgoing& frame) {
   size_t from = 0;
   for (size_t k = 0; k < frame.cuts.size(); ++k) {
     const size_t to = frame.cuts[k];
-    if (!write(std::span(frame.bytes).subspan(from, to - from))) return;
+    if (!write_range(frame, from, to)) return;
     from = to;
     if (k + 1 == frame.cuts.size()) break;
     if (frame.pause > 0 && !receiver_.close_received() && alive()) {

@@ -44,6 +44,8 @@ class Conversation {
 
  private:
   bool write(std::span<const uint8_t> bytes);
+  // Bytes [from, to) of the frame, its payload masked as it goes out.
+  bool write_range(const Outgoing& frame, size_t from, size_t to);
   // Answers what the receiver asked for, at a frame boundary only.
   void reply();
 

@@ -45,13 +45,13 @@ struct Evidence {
 struct Chunk {
   double t_ms;
   size_t size;
-  std::string head_hex;  // at most the first 32 bytes
+  std::string head_hex;  // the first 7 bytes at most: fits the string itself, no allocation
 };
 
 // Caps on what a case records; past them a visible marker says what was left out. Every case's
 // record is kept until the reports are written: 280 cases x the caps stay within tens of MiB.
-inline constexpr size_t max_evidence = 600;
-inline constexpr size_t max_chunks = 1000;
+inline constexpr size_t max_evidence = 300;
+inline constexpr size_t max_chunks = 500;
 
 struct CaseResult {
   std::string id;

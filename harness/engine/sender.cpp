@@ -9,6 +9,9 @@
 namespace wsprobe::harness {
 namespace {
 
+// Payloads above this are written from the case, masked piece by piece, not copied whole.
+constexpr size_t stream_threshold = size_t{1} << 20;
+
 // splitmix64: a small, well-mixed stream from one 64-bit state.
 uint64_t next_u64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -49,9 +52,20 @@ std::vector<uint8_t> Sender::frame_bytes(const Step& s) const {
   return codec::encode_frame(h, s.payload, s.length_form);
 }
 
-Outgoing Sender::frame(const Step& s) const {
+Outgoing Sender::frame(const Step& s, bool stable) const {
   Outgoing o;
-  o.bytes = frame_bytes(s);
+  if (stable && s.payload.size() > stream_threshold) {
+    codec::FrameHeader h = s.header;
+    if (server_) h.masked = !h.masked;
+    if (h.masked) random_(h.mask);
+    h.payload_length = s.payload.size();
+    o.bytes.resize(codec::max_header_size);
+    o.bytes.resize(codec::encode_header(h, o.bytes, s.length_form));
+    o.payload = s.payload;
+    if (h.masked) o.mask = h.mask;
+  } else {
+    o.bytes = frame_bytes(s);
+  }
   o.description = describe_frame(s.header, s.payload);
   o.close = s.close;
   if (s.close && s.payload.size() >= 2)
@@ -60,21 +74,21 @@ Outgoing Sender::frame(const Step& s) const {
   if (!s.parts.empty()) {
     // One frame whose payload goes out in parts with pauses (Autobahn 6.4.3/6.4.4); the header
     // goes with the first part.
-    size_t at = o.bytes.size() - s.payload.size();
+    size_t at = o.size() - s.payload.size();
     for (const size_t part : s.parts) {
-      at = std::min(o.bytes.size(), at + part);
+      at = std::min(o.size(), at + part);
       o.cuts.push_back(at);
     }
-    if (o.cuts.empty() || o.cuts.back() != o.bytes.size()) o.cuts.push_back(o.bytes.size());
+    if (o.cuts.empty() || o.cuts.back() != o.size()) o.cuts.push_back(o.size());
     o.pause = s.pause;
     o.tags = s.tags;
   } else if (s.chop != 0) {
     o.description += " in " + std::to_string(s.chop) + "-byte writes";
-    for (size_t at = s.chop; at < o.bytes.size(); at += s.chop)
+    for (size_t at = s.chop; at < o.size(); at += s.chop)
       o.cuts.push_back(at);
-    o.cuts.push_back(o.bytes.size());
+    o.cuts.push_back(o.size());
   } else {
-    o.cuts.push_back(o.bytes.size());
+    o.cuts.push_back(o.size());
   }
   return o;
 }
@@ -92,10 +106,10 @@ std::vector<Outgoing> Sender::plan(const Step& s) const {
           f.payload.assign(
               s.payload.begin() + static_cast<long>(at),
               s.payload.begin() + static_cast<long>(std::min(s.payload.size(), at + s.fragment)));
-          out.push_back(frame(f));
+          out.push_back(frame(f, false));
         }
       } else {
-        out.push_back(frame(s));
+        out.push_back(frame(s, true));
       }
       break;
     case Step::Kind::raw: {
@@ -134,7 +148,7 @@ Outgoing Sender::control(uint8_t opcode, std::vector<uint8_t> payload) const {
   s.header = codec::FrameHeader{true, 0, opcode, true, {}, 0};  // masked as a client's
   s.payload = std::move(payload);
   s.close = opcode == 0x8;
-  return frame(s);
+  return frame(s, false);
 }
 
 }  // namespace wsprobe::harness

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,9 +19,14 @@ namespace wsprobe::harness {
 
 // A frame ready for the wire.
 struct Outgoing {
+  // The whole frame; for a large payload only its header, the payload then being `payload`,
+  // masked as it is written: a 16 MiB case never makes a second 16 MiB copy.
   std::vector<uint8_t> bytes;
+  std::span<const uint8_t> payload;  // points into the case, which outlives the run
+  std::optional<codec::MaskKey> mask;
+  [[nodiscard]] size_t size() const { return bytes.size() + payload.size(); }
   std::string description;  // for the evidence log
-  // Where the writes end, ascending, the last one bytes.size(); with a pause after each but the
+  // Where the writes end, ascending, the last one size(); with a pause after each but the
   // last (0: none, only a read in between).
   std::vector<size_t> cuts;
   double pause = 0;
@@ -47,7 +53,8 @@ class Sender {
   [[nodiscard]] const codec::RandomSource& random() const { return random_; }
 
  private:
-  [[nodiscard]] Outgoing frame(const Step& step) const;
+  // `stable`: the step lives in the case, so a large payload may be written from it directly.
+  [[nodiscard]] Outgoing frame(const Step& step, bool stable) const;
 
   bool server_;
   codec::RandomSource random_;

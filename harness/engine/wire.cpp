@@ -27,7 +27,7 @@ IoResult Wire::write(std::span<const uint8_t> bytes, Clock::time_point deadline)
   if (result_.chunks.size() < max_chunks) {
     std::string head;
     char hex[4];
-    for (size_t i = 0; i < std::min<size_t>(bytes.size(), 32); ++i) {
+    for (size_t i = 0; i < std::min<size_t>(bytes.size(), 7); ++i) {
       (void)std::snprintf(hex, sizeof(hex), "%02x", bytes[i]);
       head += hex;
     }

@@ -157,6 +157,20 @@ TEST(Sender, ChopsAFrameIntoWritesOfTheGivenSize) {
   EXPECT_EQ(frames[0].cuts, (std::vector<size_t>{4, 8, 12, 16}));
 }
 
+TEST(Conversation, WritesALargeFrameFromTheCaseWithoutChangingABit) {
+  Step s = text_step(3 << 20, 0);  // over the streaming threshold: masked piece by piece
+  s.header.rsv = 0;
+  s.chop = 100000;  // cuts that fall inside pieces
+  Harness h({});
+  Sender copy(codec::Role::client, seeded_random(1, "t"));  // the same keys as h.sender
+  const auto expected = copy.frame_bytes(s);
+  const auto frames = h.sender.plan(s);
+  ASSERT_EQ(frames.size(), 1U);
+  EXPECT_FALSE(frames[0].payload.empty());
+  h.conversation.send(frames[0]);
+  EXPECT_EQ(h.written, expected);
+}
+
 // --- judging ---
 
 Case fc1000_case() {
