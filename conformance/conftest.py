@@ -121,7 +121,7 @@ def panel_results(wsprobe, peer_build_dir, tmp_path_factory):
         env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
         proc, url = start([subst(a) for a in peer["start"]], env=env, cwd=PEERS)
         try:
-            extra = ["--cases", case_id, "--jobs", "1"]
+            extra = ["--cases", case_id]  # run_catalogue gives --jobs
             if peer["limit"]:
                 extra += ["--limit", str(peer["limit"])]
             again = run_catalogue(wsprobe, url, peer["name"], out_dir + "-rerun", extra)
