@@ -2,33 +2,35 @@
 compatibility matrix, peers x case areas, with the count of FAILED and NON-STRICT cases in each
 cell: reports/matrix.md and reports/matrix.html.
 
-    /usr/bin/python3 ci/matrix.py [REPORT_DIR]     (default reports/panel)
+    /usr/bin/python3 ci/matrix.py [REPORT_DIR] [--wsprobe BIN] [--out DIR]
+        (defaults reports/panel, build/default/harness/wsprobe, whose `cases --json` names the areas, and reports)
 """
+import argparse
 import glob
 import html
 import json
 import os
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def areas():
-    by_id, titles = {}, {}
-    for path in sorted(glob.glob(os.path.join(ROOT, "conformance", "cases", "*.json"))):
-        doc = json.load(open(path))
-        titles[doc["area"]] = doc.get("title", doc["area"])
-        for c in doc["cases"]:
-            by_id[c["id"]] = doc["area"]
-    return by_id, titles
+def areas(wsprobe):
+    """case id -> area, and area -> title, as the binary loads the catalogue (generators expanded)."""
+    proc = subprocess.run([wsprobe, "cases", "--json"], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        sys.exit(f"{wsprobe} cases --json failed: {proc.stderr.strip()}")
+    dump = json.loads(proc.stdout)
+    return {c["id"]: c["area"] for c in dump["cases"]}, dict(dump["areas"])
 
 
 def failed(r):
     return r["behavior"] == "FAILED" or r["behaviorClose"] in ("FAILED", "WRONG CODE", "UNCLEAN")
 
 
-def main(report_dir):
-    by_id, titles = areas()
+def main(report_dir, wsprobe, out):
+    by_id, titles = areas(wsprobe)
     agents = {}
     for path in sorted(glob.glob(os.path.join(report_dir, "*.json"))):
         agents.update(json.load(open(path)))
@@ -54,8 +56,8 @@ def main(report_dir):
     md = ["| peer | " + " | ".join(titles[a] for a in order) + " |", "|---" * (len(order) + 1) + "|"]
     for agent in sorted(agents):
         md.append(f"| {agent} | " + " | ".join(cell(agent, a) for a in order) + " |")
-    os.makedirs(os.path.join(ROOT, "reports"), exist_ok=True)
-    with open(os.path.join(ROOT, "reports", "matrix.md"), "w") as f:
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "matrix.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     style = ("<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:4px 8px}.ok{background:#c8f0c8}.ns{background:#f8f0a0}"
@@ -69,12 +71,17 @@ def main(report_dir):
             tds.append(f'<td class="{cls}">{html.escape(text)}</td>')
         rows.append(f"<tr><th>{html.escape(agent)}</th>{''.join(tds)}</tr>")
     head = "".join(f"<th>{html.escape(titles[a])}</th>" for a in order)
-    with open(os.path.join(ROOT, "reports", "matrix.html"), "w") as f:
+    with open(os.path.join(out, "matrix.html"), "w") as f:
         f.write(f"<!doctype html><meta charset='utf-8'><title>wsprobe compatibility matrix</title>{style}"
                 f"<h1>wsprobe compatibility matrix</h1><table><tr><th>peer</th>{head}</tr>{''.join(rows)}</table>\n")
     print("\n".join(md))
-    print("wrote reports/matrix.md and reports/matrix.html")
+    print(f"wrote {out}/matrix.md and {out}/matrix.html")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "reports", "panel"))
+    ap = argparse.ArgumentParser(description="peers x case areas, from the panel's JSON reports")
+    ap.add_argument("report_dir", nargs="?", default=os.path.join(ROOT, "reports", "panel"))
+    ap.add_argument("--wsprobe", default=os.path.join(ROOT, "build", "default", "harness", "wsprobe"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "reports"))
+    args = ap.parse_args()
+    main(args.report_dir, args.wsprobe, args.out)
