@@ -1,10 +1,13 @@
 """The panel: each third-party server runs the whole catalogue once, and every per-case verdict
 must equal its golden (conformance/golden/<peer>.json), as tungstenite keeps Autobahn's results.
 A changed verdict fails and shows the difference; --regen-goldens rewrites the goldens and keeps
-their explanations. Every non-OK verdict in a golden carries a one-line explanation."""
+their explanations. A golden is a wsprobe baseline (harness/report/baseline.schema.json, what
+`wsprobe test-server --baseline` reads): every accepted non-OK verdict with a one-line reason, and
+a case it does not list is expected "OK / OK"."""
 import json
 import os
 
+import jsonschema
 import pytest
 
 from cases import load_cases, param
@@ -13,6 +16,8 @@ from conftest import HERE, load_peers
 CASES = load_cases()
 PEERS = load_peers()
 GOLDEN = os.path.join(HERE, "golden")
+SCHEMA = os.path.join(os.path.dirname(HERE), "harness", "report", "baseline.schema.json")
+OK = "OK / OK"
 regenerated = {}
 
 
@@ -22,7 +27,7 @@ def golden_path(peer):
 
 def load_golden(peer):
     if not os.path.exists(golden_path(peer)):
-        return {"peer": peer["name"], "library": peer["library"], "verdicts": {}, "notes": {}}
+        return {"wsprobe_baseline": 1, "agent": peer["name"], "library": peer["library"], "accepted": {}}
     with open(golden_path(peer)) as f:
         return json.load(f)
 
@@ -55,9 +60,13 @@ def verdict(result):
 
 def accepted(value):
     """A golden verdict is one string, or a list where the verdict races (timing-dependent)."""
-    if value is None:
-        return []
     return value if isinstance(value, list) else [value]
+
+
+def accepted_for(golden, cid):
+    """The accepted verdicts of a case, and why: a case the golden does not list is expected OK."""
+    entry = golden["accepted"].get(cid)
+    return (accepted(entry["verdict"]), entry["reason"]) if entry else ([OK], "")
 
 
 def selected(config, peer):
@@ -70,10 +79,11 @@ def selected(config, peer):
 def test_golden_explains_every_non_ok_verdict(peer, request):
     if not selected(request.config, peer):
         pytest.skip("not selected with --peer")
+    assert os.path.exists(golden_path(peer)), f"no golden for {peer['name']}: run with --regen-goldens"
     golden = load_golden(peer)
-    assert golden["verdicts"], f"no golden for {peer['name']}: run with --regen-goldens"
-    unexplained = [cid for cid, v in golden["verdicts"].items()
-                   if accepted(v) != ["OK / OK"] and not golden["notes"].get(cid, "").strip()]
+    with open(SCHEMA) as f:
+        jsonschema.validate(golden, json.load(f))  # the format wsprobe --baseline reads
+    unexplained = [cid for cid, e in golden["accepted"].items() if not e["reason"].strip()]
     assert not unexplained, f"{peer['name']}: explain these verdicts in {golden_path(peer)}: {unexplained}"
 
 
@@ -92,13 +102,12 @@ def test_panel_verdict_matches_golden(peer, case, panel_results, request):
         report = os.path.join(panel_results.out_dir, peer["name"], results[case["id"]]["reportfile"])
         with open(report) as f:
             reason = json.load(f)["reason"]
-        old = accepted(load_golden(peer)["verdicts"].get(case["id"]))
-        new = sorted(set(old) | {got}) if merge and old else [got]
+        old = accepted_for(load_golden(peer), case["id"])[0]
+        new = sorted(set(old) | {got}) if merge else [got]
         regenerated.setdefault(peer["name"], (peer, {}, {}))[1][case["id"]] = new[0] if len(new) == 1 else new
         regenerated[peer["name"]][2][case["id"]] = reason
         return
-    expected = accepted(load_golden(peer)["verdicts"].get(case["id"]))
-    note = load_golden(peer)["notes"].get(case["id"], "")
+    expected, note = accepted_for(load_golden(peer), case["id"])
     if got not in expected:
         # Confirm before failing: the case alone, on a fresh start of the peer. Cases whose
         # verdict races by the peer's design list every verdict seen in the golden, with the reason.
@@ -120,13 +129,19 @@ def write_regenerated_goldens(request):
     os.makedirs(GOLDEN, exist_ok=True)
     for name, (peer, verdicts, reasons) in regenerated.items():
         golden = load_golden(peer)
+        golden["agent"] = peer["name"]
         golden["library"] = peer["library"]
-        golden["verdicts"] = dict(sorted(verdicts.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]))
-        notes = golden.get("notes", {})
-        # A new non-OK verdict gets a first explanation from the class of the case and the
-        # evidence wsprobe recorded; review it before committing.
-        golden["notes"] = {cid: notes.get(cid) or explain(cid, v, reasons.get(cid, ""))
-                           for cid, v in golden["verdicts"].items() if accepted(v) != ["OK / OK"]}
+        old = golden["accepted"]
+        # As `wsprobe --update-baseline`: a verdict already accepted keeps its reason; a new
+        # non-OK verdict gets a first explanation from the class of the case and the evidence
+        # wsprobe recorded; review it before committing.
+        golden["accepted"] = {}
+        for cid, v in sorted(verdicts.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]):
+            if accepted(v) == [OK]:
+                continue
+            kept = cid in old and bool(set(accepted(v)) & set(accepted(old[cid]["verdict"])))
+            reason = old[cid]["reason"] if kept else explain(cid, v, reasons.get(cid, ""))
+            golden["accepted"][cid] = {"verdict": v, "reason": reason}
         with open(golden_path(peer), "w") as f:
             json.dump(golden, f, indent=1)
             f.write("\n")

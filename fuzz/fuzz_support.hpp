@@ -37,6 +37,26 @@ inline Input split_input(const uint8_t* data, size_t size) {
   return in;
 }
 
+// Read boundaries after every byte, for the byte-at-a-time oracle: over the whole stream when it
+// is at most byte_cut_window bytes, else over a window of that many bytes that starts where the
+// input says (its first two stream bytes pick the offset). A large input then costs what a small
+// one does, and the fuzzer still steers where the one-byte reads fall.
+inline constexpr size_t byte_cut_window = 256;
+inline std::vector<size_t> byte_cuts(const Input& in) {
+  const size_t n = in.stream.size();
+  size_t from = 0;
+  size_t to = n;
+  if (n > byte_cut_window) {
+    from = (in.stream[0] | (size_t{in.stream[1]} << 8)) % (n - byte_cut_window + 1);
+    to = from + byte_cut_window;
+  }
+  std::vector<size_t> cuts;
+  cuts.reserve(to - from);
+  for (size_t at = from + 1; at < to; ++at)
+    cuts.push_back(at);
+  return cuts;
+}
+
 // Encodes a stream back into the layout, cut at the given offsets (ascending); pieces longer
 // than 255 bytes become several chunks. The seed generator uses it.
 inline std::vector<uint8_t> join_input(uint8_t config, std::span<const uint8_t> stream,

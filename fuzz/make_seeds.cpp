@@ -146,6 +146,23 @@ void make() {
   add("close_payload", {0x03});
   add("close_payload", cat({Bytes{0x03, 0xe8}, text("normal closure")}));
   add("close_payload", cat({Bytes{0x03, 0xe8}, vectors::from_hex("cebae1bdb9cf83cebcceb5eda080")}));
+
+  // deflate (deflate_fuzz.cpp): config 0x00-0x3f round trips, 0x40-0x7f inflates, 0x80- negotiates.
+  add_splits("deflate", 0x07, text("Hello Hello Hello, permessage-deflate"));  // window 15
+  add_splits("deflate", 0x38, text("Hello"));                                  // 8 bits, reset
+  add_splits("deflate", 0x44, vectors::from_hex("f248cdc9c90700"));            // RFC 7692 7.2.3.1
+  add_splits("deflate", 0x64, vectors::from_hex("f248cdc9c90700f20011000000"));
+  add_splits("deflate", 0x44, vectors::from_hex("000500faff48656c6c6f00"));  // 7.2.3.3
+  add_splits("deflate", 0x44, vectors::from_hex("f348cdc9c90700"));          // 7.2.3.4 BFINAL
+  for (const char* offer :
+       {"permessage-deflate", "permessage-deflate; client_max_window_bits",
+        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; "
+        "server_max_window_bits=9; client_max_window_bits=10",
+        "permessage-deflate; server_max_window_bits=16, permessage-deflate; foo, "
+        "permessage-deflate; client_max_window_bits=\"8\""}) {
+    add_splits("deflate", 0x80, text(offer));
+    add_splits("deflate", 0x8f, text(offer));
+  }
 }
 
 std::string sha1_hex(const Bytes& b) {

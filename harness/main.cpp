@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "client/ws_client.hpp"
+#include "commands/explain.hpp"
+#include "commands/list.hpp"
 #include "commands/test_client.hpp"
 #include "commands/test_server.hpp"
 #include "server/echo_server.hpp"
@@ -38,6 +40,14 @@ int run(int argc, char** argv) {
   CLI::App app{"wsprobe: WebSocket (RFC 6455) conformance and fuzzing harness"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "wsprobe 0.1.0");
+  app.footer(
+      "Examples:\n"
+      "  wsprobe serve --port 9001                      # the reference echo server\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --report-dir reports/html\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --baseline accepted.json   # gate CI on changes\n"
+      "  wsprobe list                                   # the areas, with case counts\n"
+      "  wsprobe explain 6.4.1                          # one case in words\n"
+      "'wsprobe SUBCOMMAND --help' shows each subcommand's options and examples.");
 
   ServeOptions serve_o;
   auto* serve_cmd =
@@ -110,6 +120,38 @@ int run(int argc, char** argv) {
                      "Fix masking keys and nonces (each report records the seed it used)");
   ts_cmd->add_flag("!--no-confirm", ts.confirm,
                    "Report timer-decided verdicts without re-running them with timeouts x4");
+  ts_cmd->add_flag("--verbose,-v", ts.verbose,
+                   "One progress line per case (default outside a terminal: one per area)");
+  ts_cmd->add_option("--baseline", ts.baselines,
+                     "Accepted verdicts (one file per URL, in order): exit 1 only on a case "
+                     "worse than its baseline");
+  ts_cmd->add_flag("--update-baseline", ts.update_baseline,
+                   "(Re)write each --baseline from this run, keeping the reasons of verdicts "
+                   "already accepted");
+  ts_cmd->add_flag("--health-check", ts.health_check,
+                   "After every case (not only the robustness area's), a fresh connection must "
+                   "complete a handshake and an echo within 1 s x --timeout-scale");
+  ts_cmd->add_option("--server-pid", ts.server_pid,
+                     "Watch this running server process: its memory per case (Linux /proc) and "
+                     "its death");
+  ts_cmd
+      ->add_option("--server-cmd", ts.server_cmd,
+                   "Start the server with /bin/sh -c 'exec CMD', wait for the URL's port, watch "
+                   "it as --server-pid does, and start it again when it dies")
+      ->excludes("--server-pid");
+  ts_cmd->footer(
+      "Examples:\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --cases '6.*' --exclude 6.4.3\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --json reports/index.json \\\n"
+      "      --junit reports/junit.xml --report-dir reports/html\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --baseline ci/wsprobe-baseline.json "
+      "--update-baseline   # accept today's verdicts\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --baseline ci/wsprobe-baseline.json   # in CI: "
+      "exit 1 only on a change for the worse\n"
+      "  wsprobe test-server ws://127.0.0.1:9001/ --cases 7.9.1 --seed 42   # replay one case\n"
+      "  wsprobe test-server --spec fuzzingclient.json   # Autobahn's spec file\n"
+      "Exit: 0 nothing FAILED (with --baseline: nothing worse), 1 otherwise, 2 usage or connection "
+      "error.");
 
   TestClientOptions tc;
   auto* tc_cmd = app.add_subcommand(
@@ -137,6 +179,19 @@ int run(int argc, char** argv) {
   tc_cmd->add_option("--seed", tc.seed, "Fix masking keys (each report records the seed it used)");
   tc_cmd->add_flag("--exit-after-report", tc.exit_after_report,
                    "Exit on /updateReports with the verdict as exit code");
+  tc_cmd->add_flag("--verbose,-v", tc.verbose,
+                   "One progress line per case (default: one per area)");
+  tc_cmd->add_option("--baseline", tc.baseline,
+                     "Accepted verdicts: the exit code after /updateReports is 1 only on a case "
+                     "worse than its baseline");
+  tc_cmd->add_flag("--update-baseline", tc.update_baseline,
+                   "(Re)write --baseline from the agent's run on /updateReports");
+  tc_cmd->footer(
+      "Examples:\n"
+      "  wsprobe test-client --port 9001 --exit-after-report --report-dir reports/clients &\n"
+      "  ./my-autobahn-client-script ws://127.0.0.1:9001   # /getCaseCount, /runCase, "
+      "/updateReports\n"
+      "  wsprobe test-client --port 0 --baseline ci/client-baseline.json --exit-after-report");
 
   CatalogueOptions cases_o;
   bool cases_json = false;
@@ -149,6 +204,29 @@ int run(int argc, char** argv) {
                       "Only the cases given with --catalogue");
   cases_cmd->add_option("--limit", cases_o.limit, "The message size limit, for the 17.x cases")
       ->capture_default_str();
+
+  CatalogueOptions list_o;
+  auto* list_cmd =
+      app.add_subcommand("list", "The catalogue's areas, with case counts and id groups");
+  list_cmd->add_option("--catalogue", list_o.dirs,
+                       "Add the cases in this directory to the built-in ones (repeatable)");
+  list_cmd->add_flag("--no-builtin-cases{false}", list_o.builtin,
+                     "Only the cases given with --catalogue");
+  list_cmd->footer("Examples:\n  wsprobe list\n  wsprobe list --catalogue my-cases");
+
+  CatalogueOptions explain_o;
+  std::vector<std::string> explain_ids;
+  auto* explain_cmd = app.add_subcommand(
+      "explain", "A case in words: RFC section and sentence, what it sends, what it expects");
+  explain_cmd->add_option("ids", explain_ids, "Case ids")->required();
+  explain_cmd->add_option("--catalogue", explain_o.dirs,
+                          "Add the cases in this directory to the built-in ones (repeatable)");
+  explain_cmd->add_option("--limit", explain_o.limit, "The message size limit, for the 17.x cases")
+      ->capture_default_str();
+  explain_cmd->footer("Examples:\n  wsprobe explain 6.4.1\n  wsprobe explain 7.9.1 14.2.1");
+  cases_cmd->footer(
+      "Examples:\n  wsprobe cases\n  wsprobe cases --json > catalogue.json\n"
+      "  wsprobe cases --catalogue my-cases");
 
   try {
     app.parse(argc, argv);
@@ -172,6 +250,8 @@ int run(int argc, char** argv) {
     return test_client(tc);
   }
   if (cases_cmd->parsed()) return print_cases(cases_o, cases_json);
+  if (list_cmd->parsed()) return list_areas(list_o);
+  if (explain_cmd->parsed()) return explain(explain_o, explain_ids);
   return test_server(ts);
 }
 

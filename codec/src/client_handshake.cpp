@@ -14,6 +14,23 @@ std::string joined(const std::vector<std::string>& items) {
   return s;
 }
 
+// Every extension element offered: the raw ones, then the permessage-deflate offer.
+std::vector<std::string> offered_extensions(const ClientOptions& options) {
+  std::vector<std::string> all = options.extensions;
+  if (options.deflate) all.push_back(format_extension(deflate_element(*options.deflate)));
+  return all;
+}
+
+// The parameters of each valid permessage-deflate element offered, in order.
+std::vector<DeflateParameters> deflate_offers(const std::vector<ExtensionOffer>& offered) {
+  std::vector<DeflateParameters> offers;
+  for (const auto& element : offered) {
+    if (element.name != deflate_extension_name) continue;
+    if (auto params = parse_deflate_parameters(element)) offers.push_back(params.value());
+  }
+  return offers;
+}
+
 }  // namespace
 
 PreparedRequest prepare_request(const ClientOptions& options, std::string_view key) {
@@ -26,8 +43,8 @@ PreparedRequest prepare_request(const ClientOptions& options, std::string_view k
                {"Sec-WebSocket-Version", std::string(websocket_version)}};
   if (!options.subprotocols.empty())
     r.headers.push_back({"Sec-WebSocket-Protocol", joined(options.subprotocols)});
-  if (!options.extensions.empty())
-    r.headers.push_back({"Sec-WebSocket-Extensions", joined(options.extensions)});
+  if (const auto extensions = offered_extensions(options); !extensions.empty())
+    r.headers.push_back({"Sec-WebSocket-Extensions", joined(extensions)});
   for (const auto& header : options.extra_headers)
     r.headers.push_back(header);
   return r;
@@ -72,7 +89,7 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
   auto extensions = parse_extensions(h);
   if (!extensions) return error_of(Rule::handshake_response_bad_extensions);
   HttpHeaders offers;
-  for (const auto& raw : offered.extensions)
+  for (const auto& raw : offered_extensions(offered))
     offers.fields.push_back({"Sec-WebSocket-Extensions", raw});
   const auto offered_list = parse_extensions(offers);
   const auto& selected = extensions.value();
@@ -88,6 +105,12 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
                                     [&](const ExtensionOffer& o) { return o.name == ext.name; });
     if (!was_offered) {
       return error_of(Rule::handshake_extension_not_offered);
+    }
+    if (ext.name == deflate_extension_name) {
+      // RFC 7692 7.1: the response may only carry what an offer allowed.
+      auto agreement = accept_deflate_response(ext, deflate_offers(offered_list.value()));
+      if (!agreement) return agreement.error();
+      accepted.deflate = agreement.value();
     }
   }
   accepted.extensions = std::move(extensions.value());

@@ -15,6 +15,7 @@ ReaderOptions reader_options(const ConnectionOptions& o) {
   r.max_frame_size = o.max_frame_size;
   r.validate_utf8 = o.validate_utf8;
   r.allowed_rsv = o.allowed_rsv;
+  r.deflate = o.deflate;
   r.max_after_close_bytes = 0;  // discarded (RFC 6455 7.1.7), not reported
   return r;
 }
@@ -34,6 +35,7 @@ std::string_view close_reason_for(const Error& error) {
 Connection::Connection(ConnectionOptions options)
     : options_(std::move(options)), reader_(reader_options(options_)) {
   if (!options_.random) options_.random = openssl_random();
+  if (options_.deflate) deflater_.emplace(sending_direction(*options_.deflate, options_.role));
 }
 
 State Connection::state() const {
@@ -125,11 +127,20 @@ std::optional<Error> Connection::send_text(std::string_view text) {
   if (!is_valid_utf8(as_bytes(text))) {
     return error_of(Rule::send_invalid_utf8_text);
   }
-  return send_frame(Opcode::text, as_bytes(text));
+  return send_data(Opcode::text, as_bytes(text));
 }
 
 std::optional<Error> Connection::send_binary(std::span<const uint8_t> data) {
-  return send_frame(Opcode::binary, data);
+  return send_data(Opcode::binary, data);
+}
+
+std::optional<Error> Connection::send_data(Opcode opcode, std::span<const uint8_t> data) {
+  if (!deflater_) return send_frame(opcode, data);
+  if (close_sent_ || eof_) return error_of(Rule::send_after_close);
+  // RFC 7692 6.1: compressed, then sent with RSV1 on its (first and only) frame.
+  compressed_.clear();
+  deflater_->compress(data, compressed_);
+  return send_frame(opcode, compressed_, rsv::rsv1);
 }
 
 std::optional<Error> Connection::send_ping(std::span<const uint8_t> payload) {
@@ -150,7 +161,8 @@ std::optional<Error> Connection::send_close(uint16_t code, std::string_view reas
   return std::nullopt;
 }
 
-std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload) {
+std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload,
+                                            uint8_t rsv) {
   if (close_sent_ || eof_) {
     return error_of(Rule::send_after_close);
   }
@@ -160,6 +172,7 @@ std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8
   FrameHeader h;
   h.fin = true;
   h.opcode = static_cast<uint8_t>(opcode);
+  h.rsv = rsv;
   h.payload_length = payload.size();
   // RFC 6455 5.1, 5.3: a client masks every frame with a fresh, unpredictable key.
   h.masked = options_.role == Role::client;

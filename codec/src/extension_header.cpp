@@ -90,6 +90,16 @@ Expected<std::vector<ExtensionOffer>> parse_extensions(const HttpHeaders& header
   return offers;
 }
 
+std::string format_extension(const ExtensionOffer& element) {
+  std::string s = element.name;
+  for (const auto& [name, value] : element.params) {
+    s += "; ";
+    s += name;
+    if (!value.empty()) s += "=" + value;
+  }
+  return s;
+}
+
 Expected<std::vector<std::string>> parse_subprotocols(const HttpHeaders& headers) {
   std::vector<std::string> protocols;
   for (const auto& field : headers.fields) {

@@ -14,6 +14,8 @@ std::optional<Error> check_header(const FrameHeader& h, const FrameParserOptions
   const bool first_data_frame = !is_control(h.opcode) && h.opcode != 0;
   const uint8_t allowed = first_data_frame ? options.allowed_rsv : 0;
   if ((h.rsv & ~allowed) != 0) {
+    // A bit the extension defines, on a frame it is not defined for (RFC 7692 6.1).
+    if ((h.rsv & ~options.allowed_rsv) == 0) return error_of(Rule::rsv1_on_control_or_continuation);
     return error_of(Rule::rsv_without_extension);
   }
   if (is_control(h.opcode)) {

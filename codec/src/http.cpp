@@ -1,6 +1,8 @@
 #include "wsprobe/http.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "ascii.hpp"
 
@@ -19,6 +21,29 @@ bool has_cr_or_lf(std::string_view s) {
 bool has_space_or_ctl(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; });
+}
+
+// The index of the first byte of s[0, n) that may not appear inside a header line: a control
+// character other than HTAB, or DEL (RFC 9110 5.5); n when there is none. In a well-formed head
+// that byte is the CR of the line's CRLF, so one scan finds the line's end and clears its bytes.
+// Sixteen bytes at a time through the compiler's vector extensions (SSE2 on x86-64).
+size_t first_special(const char* s, size_t n) {
+  using V = uint8_t __attribute__((vector_size(16)));
+  size_t i = 0;
+  for (; i + sizeof(V) <= n; i += sizeof(V)) {
+    V v;
+    std::memcpy(&v, s + i, sizeof(V));
+    const auto hit = ((v < 0x20) & (v != '\t')) | (v == 0x7F);
+    uint64_t w[2];
+    std::memcpy(w, &hit, sizeof(w));
+    if (w[0] != 0) return i + static_cast<size_t>(std::countr_zero(w[0])) / 8;
+    if (w[1] != 0) return i + 8 + static_cast<size_t>(std::countr_zero(w[1])) / 8;
+  }
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c < 0x20 && c != '\t') || c == 0x7F) return i;
+  }
+  return n;
 }
 
 std::string_view trim(std::string_view s) {
@@ -47,16 +72,32 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::vector<std::string_view> split_list(std::string_view value) {
-  std::vector<std::string_view> out;
+namespace {
+
+// Calls f(item) for each element of a comma-separated list, trimmed, empty ones skipped
+// (RFC 9110 5.6.1), until f returns true; returns whether one did. No allocation: validation
+// runs this on every handshake.
+template <class F>
+bool any_list_item(std::string_view value, F f) {
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
     if (comma == std::string_view::npos) comma = value.size();
     const std::string_view item = trim(value.substr(start, comma - start));
-    if (!item.empty()) out.push_back(item);
+    if (!item.empty() && f(item)) return true;
     start = comma + 1;
   }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> out;
+  any_list_item(value, [&](std::string_view item) {
+    out.push_back(item);
+    return false;
+  });
   return out;
 }
 
@@ -72,8 +113,8 @@ Error head_error(HttpKind kind, Rule rule) {
 bool contains_token(const HttpHeaders& headers, std::string_view name, std::string_view token) {
   for (const auto& field : headers.fields) {
     if (!iequals(field.name, name)) continue;
-    for (std::string_view item : split_list(field.value)) {
-      if (iequals(item, token)) return true;
+    if (any_list_item(field.value, [&](std::string_view item) { return iequals(item, token); })) {
+      return true;
     }
   }
   return false;
@@ -111,9 +152,19 @@ HttpResponse http_response(int status, std::vector<HttpHeader> headers) {
 }
 
 std::string serialize_response(const HttpResponse& response, std::string_view body) {
-  std::string out = "HTTP/1." + std::to_string(response.version_minor) + " " +
-                    std::to_string(response.status) + " ";
-  out += response.reason.empty() ? reason_phrase(response.status) : response.reason;
+  const std::string_view reason =
+      response.reason.empty() ? reason_phrase(response.status) : response.reason;
+  size_t size = 32 + reason.size() + body.size();  // status line, Content-Length, final CRLF
+  for (const auto& field : response.headers.fields)
+    size += field.name.size() + field.value.size() + 4;
+  std::string out;
+  out.reserve(size);  // one allocation per answer
+  out += "HTTP/1.";
+  out += std::to_string(response.version_minor);
+  out += ' ';
+  out += std::to_string(response.status);
+  out += ' ';
+  out += reason;
   out += crlf;
   for (const auto& field : response.headers.fields) {
     out += field.name;
@@ -125,7 +176,8 @@ std::string serialize_response(const HttpResponse& response, std::string_view bo
   // body, even an empty one, so the peer does not read until the connection closes.
   const bool bodiless = response.status < 200 || response.status == 204;
   if (!bodiless) {
-    out += "Content-Length: " + std::to_string(body.size());
+    out += "Content-Length: ";
+    out += std::to_string(body.size());
     out += crlf;
   }
   out += crlf;
@@ -173,10 +225,22 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
   const size_t room = limits_.max_head_bytes + end_of_head.size() - old;
   const size_t take = std::min(bytes.size(), room);
   head_.append(reinterpret_cast<const char*>(bytes.data()), take);
-  const size_t from = old >= 3 ? old - 3 : 0;
-  const size_t pos = head_.find(end_of_head, from);
-  const size_t bare = head_.find("\n\n", old >= 1 ? old - 1 : 0);
-  if (bare != std::string::npos && (pos == std::string::npos || bare < pos)) {
+  // The head ends at the first CRLF CRLF or, as an error, at the first LF LF; every new LF is
+  // where either can complete (they never complete at the same LF, and whichever starts first
+  // completes first).
+  size_t pos = std::string::npos;
+  size_t bare = std::string::npos;
+  for (size_t lf = head_.find('\n', old); lf != std::string::npos; lf = head_.find('\n', lf + 1)) {
+    if (lf >= 1 && head_[lf - 1] == '\n') {
+      bare = lf - 1;
+      break;
+    }
+    if (lf >= 3 && head_.compare(lf - 3, 4, end_of_head) == 0) {
+      pos = lf - 3;
+      break;
+    }
+  }
+  if (bare != std::string::npos) {
     // A head ended by bare LFs would otherwise wait for a CRLF CRLF that never comes.
     status_ = Status::error;
     error_ = head_error(kind_, Rule::http_bare_lf);
@@ -207,10 +271,20 @@ void HttpHeadParser::parse_head() {
   head.remove_suffix(end_of_head.size() - crlf.size());  // keep one CRLF to end the last line
   if (head.find('\0') != std::string_view::npos) return fail(Rule::http_nul_in_head);
 
-  size_t eol = head.find(crlf);
-  const std::string_view start_line = head.substr(0, eol);
-  head.remove_prefix(eol + crlf.size());
-  if (has_cr_or_lf(start_line)) {
+  // The next line and whether its bytes are all allowed (no CR, LF or other control character
+  // before its CRLF); only a line that is not goes through the byte-by-byte checks below.
+  bool clean = false;
+  auto next_line = [&] {
+    const size_t special = first_special(head.data(), head.size());
+    clean = special + 1 < head.size() && head[special] == '\r' && head[special + 1] == '\n';
+    const size_t eol = clean ? special : head.find(crlf);
+    const std::string_view line = head.substr(0, eol);
+    head.remove_prefix(eol + crlf.size());
+    return line;
+  };
+
+  const std::string_view start_line = next_line();
+  if (!clean && has_cr_or_lf(start_line)) {
     return fail(Rule::http_bare_cr_or_lf);
   }
 
@@ -243,10 +317,8 @@ void HttpHeadParser::parse_head() {
   HttpHeaders& headers = is_request ? request_.headers : response_.headers;
   headers.fields.reserve(16);
   while (!head.empty()) {
-    eol = head.find(crlf);
-    const std::string_view line = head.substr(0, eol);
-    head.remove_prefix(eol + crlf.size());
-    if (has_cr_or_lf(line)) {
+    const std::string_view line = next_line();
+    if (!clean && has_cr_or_lf(line)) {
       return fail(Rule::http_bare_cr_or_lf);
     }
     if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
@@ -257,7 +329,7 @@ void HttpHeadParser::parse_head() {
       return fail(Rule::http_malformed_header);
     }
     const std::string_view value = trim(line.substr(colon + 1));
-    if (std::any_of(value.begin(), value.end(), [](char c) {
+    if (!clean && std::any_of(value.begin(), value.end(), [](char c) {
           const auto u = static_cast<unsigned char>(c);
           return (u < 0x20 && c != '\t') || u == 0x7F;
         })) {

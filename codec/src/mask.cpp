@@ -1,20 +1,123 @@
 #include "wsprobe/mask.hpp"
 
+#include <atomic>
 #include <bit>
 #include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace wsprobe::codec {
 namespace {
 
-// 32-byte vectors: one AVX2 register, or two SSE2 ones on the x86-64 baseline. Loads and stores
-// go through memcpy, so any alignment is fine. Compilers do not vectorize the byte loop
-// themselves because the key might alias the data.
-using Block = uint8_t __attribute__((vector_size(32)));
+// Vectors of N bytes through the compiler's vector extensions: one AVX2 register or two SSE2
+// ones. Loads and stores go through
+// memcpy, so any alignment is fine. Compilers do not vectorize the byte loop themselves because
+// the key might alias the data.
+// (GCC drops vector_size on a dependent alias template, hence one specialization per width.)
+template <size_t N>
+struct Vec;
+#define WSPROBE_MASK_VEC(N)                                 \
+  template <>                                               \
+  struct Vec<N> {                                           \
+    using bytes = uint8_t __attribute__((vector_size(N)));  \
+    using words = uint32_t __attribute__((vector_size(N))); \
+  };
+WSPROBE_MASK_VEC(32)
+WSPROBE_MASK_VEC(16)
+WSPROBE_MASK_VEC(8)
+#undef WSPROBE_MASK_VEC
+template <>
+struct Vec<4> {
+  using bytes = uint32_t;
+  using words = uint32_t;
+};
+template <size_t N>
+using Bytes = typename Vec<N>::bytes;
+template <size_t N>
+using Words = typename Vec<N>::words;
+
+// The key as a word, rotated so that its first byte applies to the byte at payload offset
+// `offset`.
+[[gnu::always_inline]] inline uint32_t key_word(uint32_t k32, uint64_t offset) {
+  const auto shift = static_cast<int>(8 * (offset & 3));
+  return std::endian::native == std::endian::little ? std::rotr(k32, shift) : std::rotl(k32, shift);
+}
+
+// dst[0, N) = src[0, N) ^ the key word repeated. Vectors stay inside (none is an argument or a
+// result), so no vector crosses a call boundary in the baseline clone.
+template <size_t N>
+[[gnu::always_inline]] inline void xor_window(uint8_t* dst, const uint8_t* src, uint32_t k) {
+  Words<N> kw = {};
+  kw += k;
+  Bytes<N> kv;
+  std::memcpy(&kv, &kw, N);
+  Bytes<N> v;
+  std::memcpy(&v, src, N);
+  v ^= kv;
+  std::memcpy(dst, &v, N);
+}
+
+// N <= n <= 2N bytes as two windows of N, the second ending at the last byte. Both are read
+// before either is written, so the bytes where they overlap get the same value from both stores
+// (XOR applied twice would undo itself).
+template <size_t N>
+[[gnu::always_inline]] inline void mask_two_windows(uint8_t* p, size_t n, uint32_t k) {
+  uint8_t second[N];
+  xor_window<N>(second, p + n - N, key_word(k, n - N));
+  xor_window<N>(p, p, k);
+  std::memcpy(p + n - N, second, N);
+}
+
+#if defined(__x86_64__) && !defined(__clang_analyzer__)
+#define WSPROBE_MASK_AVX512 1
+#endif
+
+#if WSPROBE_MASK_AVX512
+// AVX-512BW: 64 bytes per register. Under 64 bytes, one masked load, XOR and store; from 64 up,
+// the last 64 bytes are one more window, read before anything is written (see
+// mask_two_windows), as memcpy does: a 125-byte control frame is two loads, two XORs and two
+// stores. (Masked stores are slow on AMD's Zen, so they never run in the loop's place.)
+__attribute__((target("avx512f,avx512bw,bmi2"))) void mask_avx512(uint8_t* p, size_t n,
+                                                                  uint32_t k32) {
+  const __m512i kv = _mm512_set1_epi32(static_cast<int>(k32));
+  if (n < 64) {
+    const __mmask64 m = _bzhi_u64(~uint64_t{0}, static_cast<unsigned>(n));
+    _mm512_mask_storeu_epi8(p, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, p), kv));
+    return;
+  }
+  const size_t last = n - 64;
+  const __m512i tail = _mm512_xor_si512(_mm512_loadu_si512(p + last),
+                                        _mm512_set1_epi32(static_cast<int>(key_word(k32, last))));
+  if (n <= 128) {  // no loop for a control frame
+    _mm512_storeu_si512(p, _mm512_xor_si512(_mm512_loadu_si512(p), kv));
+    _mm512_storeu_si512(p + last, tail);
+    return;
+  }
+  size_t i = 0;
+  for (; i + 256 <= last; i += 256) {
+    const __m512i b0 = _mm512_xor_si512(_mm512_loadu_si512(p + i), kv);
+    const __m512i b1 = _mm512_xor_si512(_mm512_loadu_si512(p + i + 64), kv);
+    const __m512i b2 = _mm512_xor_si512(_mm512_loadu_si512(p + i + 128), kv);
+    const __m512i b3 = _mm512_xor_si512(_mm512_loadu_si512(p + i + 192), kv);
+    _mm512_storeu_si512(p + i, b0);
+    _mm512_storeu_si512(p + i + 64, b1);
+    _mm512_storeu_si512(p + i + 128, b2);
+    _mm512_storeu_si512(p + i + 192, b3);
+  }
+  for (; i < last; i += 64)
+    _mm512_storeu_si512(p + i, _mm512_xor_si512(_mm512_loadu_si512(p + i), kv));
+  _mm512_storeu_si512(p + last, tail);
+}
+#endif
 
 }  // namespace
 
-// x86-64 picks the AVX2 clone at load time where the CPU has it (perf-anchors.md: the in-cache
-// XOR limit is about twice what SSE2 reaches).
+namespace detail {
+
+// Without AVX-512: the widest of AVX2 and SSE2 the CPU has, picked at load time. Not static, so
+// that mask_test checks it on machines that would pick AVX-512.
 #if defined(__x86_64__) && !defined(__clang_analyzer__)
 #define WSPROBE_MASK_CLONES __attribute__((target_clones("avx2", "default")))
 #else
@@ -22,69 +125,64 @@ using Block = uint8_t __attribute__((vector_size(32)));
 #endif
 
 WSPROBE_MASK_CLONES
-void apply_mask(std::span<uint8_t> data, MaskKey key, uint64_t offset) {
-  uint8_t* p = data.data();
-  size_t n = data.size();
-  // The key as a word, rotated so that its first byte applies to p[0]; every step below covers a
-  // multiple of 4 bytes, so the phase stays put.
-  uint32_t k32 = 0;
-  std::memcpy(&k32, key.data(), 4);
-  const auto shift = static_cast<int>(8 * (offset & 3));
-  k32 = std::endian::native == std::endian::little ? std::rotr(k32, shift) : std::rotl(k32, shift);
-  const uint64_t k64 = (uint64_t{k32} << 32) | k32;
+void mask_portable(uint8_t* p, size_t n, uint32_t k32) {
+  constexpr size_t V = 32;
+  // No byte-at-a-time tail: any size is covered by overlapping windows, as memcpy does.
+  if (n >= 2 * V) {
+    // The last window is read before any byte is written (see mask_two_windows); every full
+    // window before it covers a multiple of 4 bytes, so the key's phase stays put.
+    const size_t last = n - V;
+    uint8_t tail[V];
+    xor_window<V>(tail, p + last, key_word(k32, last));
+    for (size_t i = 0; i < last; i += V)
+      xor_window<V>(p + i, p + i, k32);
+    std::memcpy(p + last, tail, V);
+  } else if (n >= 32) {
+    mask_two_windows<32>(p, n, k32);
+  } else if (n >= 16) {
+    mask_two_windows<16>(p, n, k32);
+  } else if (n >= 8) {
+    mask_two_windows<8>(p, n, k32);
+  } else if (n >= 4) {
+    mask_two_windows<4>(p, n, k32);
+  } else {
+    uint8_t k[4];
+    std::memcpy(k, &k32, 4);
+    for (size_t i = 0; i < n; ++i)
+      p[i] ^= k[i];
+  }
+}
 
-  if (n >= sizeof(Block)) {
-    const uint64_t words[4] = {k64, k64, k64, k64};
-    Block kb;
-    std::memcpy(&kb, words, sizeof(kb));
-    // Vectors stay local (no helper takes or returns one), so no vector crosses a call boundary
-    // in the baseline clone.
-    for (; n >= 4 * sizeof(Block); p += 4 * sizeof(Block), n -= 4 * sizeof(Block)) {
-      Block b0;
-      Block b1;
-      Block b2;
-      Block b3;
-      std::memcpy(&b0, p, sizeof(Block));
-      std::memcpy(&b1, p + sizeof(Block), sizeof(Block));
-      std::memcpy(&b2, p + 2 * sizeof(Block), sizeof(Block));
-      std::memcpy(&b3, p + 3 * sizeof(Block), sizeof(Block));
-      b0 ^= kb;
-      b1 ^= kb;
-      b2 ^= kb;
-      b3 ^= kb;
-      std::memcpy(p, &b0, sizeof(Block));
-      std::memcpy(p + sizeof(Block), &b1, sizeof(Block));
-      std::memcpy(p + 2 * sizeof(Block), &b2, sizeof(Block));
-      std::memcpy(p + 3 * sizeof(Block), &b3, sizeof(Block));
-    }
-    for (; n >= sizeof(Block); p += sizeof(Block), n -= sizeof(Block)) {
-      Block b;
-      std::memcpy(&b, p, sizeof(Block));
-      b ^= kb;
-      std::memcpy(p, &b, sizeof(Block));
-    }
-  }
-  if (n >= 16) {
-    uint64_t w[2];
-    std::memcpy(w, p, 16);
-    w[0] ^= k64;
-    w[1] ^= k64;
-    std::memcpy(p, w, 16);
-    p += 16;
-    n -= 16;
-  }
-  if (n >= 8) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, 8);
-    w ^= k64;
-    std::memcpy(p, &w, 8);
-    p += 8;
-    n -= 8;
-  }
-  uint8_t k[8];
-  std::memcpy(k, &k64, 8);
-  for (size_t i = 0; i < n; ++i)
-    p[i] ^= k[i];
+}  // namespace detail
+
+namespace {
+
+using MaskFn = void (*)(uint8_t*, size_t, uint32_t);
+
+MaskFn pick_implementation() {
+#if WSPROBE_MASK_AVX512
+  if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("bmi2")) return mask_avx512;
+#endif
+  return detail::mask_portable;
+}
+
+void mask_first_call(uint8_t* p, size_t n, uint32_t k32);
+
+// The implementation for this CPU, chosen at the first call (as an ifunc would, but an ifunc
+// resolver runs before the sanitizers' runtimes are up): afterwards a call costs one load and
+// one indirect jump. Relaxed: every thread that races on the first call stores the same value.
+std::atomic<MaskFn> implementation{mask_first_call};
+
+void mask_first_call(uint8_t* p, size_t n, uint32_t k32) {
+  const MaskFn f = pick_implementation();
+  implementation.store(f, std::memory_order_relaxed);
+  f(p, n, k32);
+}
+
+}  // namespace
+
+void mask_bytes(uint8_t* p, size_t n, uint32_t k32) {
+  implementation.load(std::memory_order_relaxed)(p, n, k32);
 }
 
 }  // namespace wsprobe::codec

@@ -47,6 +47,7 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
     message_opcode_ = opcode;
     message_rsv_ = h.rsv;
     check_utf8_ = opcode == Opcode::text && options_.validate_utf8 && (h.rsv & rsv::rsv1) == 0;
+    collect_ = options_.collect_rsv1_payload || (h.rsv & rsv::rsv1) == 0;
     message_size_ = 0;
     message_.clear();
     utf8_.reset();
@@ -65,7 +66,7 @@ Assembled MessageAssembler::on_payload(std::span<const uint8_t> bytes) {
     control_.insert(control_.end(), bytes.begin(), bytes.end());
     return {};
   }
-  message_.insert(message_.end(), bytes.begin(), bytes.end());
+  if (collect_) message_.insert(message_.end(), bytes.begin(), bytes.end());
   // RFC 6455 8.1: text is validated as it arrives, so invalid UTF-8 fails fast (Autobahn 6.4).
   if (check_utf8_ && !utf8_.feed(bytes)) {
     return failure(error_of(Rule::invalid_utf8));

@@ -10,7 +10,8 @@ namespace {
 FrameParserOptions parser_options(const ReaderOptions& o) {
   FrameParserOptions p;
   p.role = o.role;
-  p.allowed_rsv = o.allowed_rsv;
+  // RFC 7692 6: permessage-deflate defines RSV1 ("Per-Message Compressed").
+  p.allowed_rsv = o.deflate ? static_cast<uint8_t>(o.allowed_rsv | rsv::rsv1) : o.allowed_rsv;
   p.max_frame_size = o.max_frame_size != 0 ? o.max_frame_size : o.max_message_size;
   return p;
 }
@@ -19,6 +20,7 @@ AssemblerOptions assembler_options(const ReaderOptions& o) {
   AssemblerOptions a;
   a.max_message_size = o.max_message_size;
   a.validate_utf8 = o.validate_utf8;
+  a.collect_rsv1_payload = !o.deflate;
   return a;
 }
 
@@ -27,7 +29,11 @@ AssemblerOptions assembler_options(const ReaderOptions& o) {
 Reader::Reader(ReaderOptions options)
     : options_(options),
       parser_(parser_options(options_)),
-      assembler_(assembler_options(options_)) {}
+      assembler_(assembler_options(options_)) {
+  if (options_.deflate) {
+    inflater_.emplace(receiving_direction(*options_.deflate, options_.role));
+  }
+}
 
 void Reader::feed(std::span<const uint8_t> bytes) {
   if (past_the_end(bytes)) return;  // nothing left to unmask: no copy
@@ -65,11 +71,12 @@ void Reader::read(std::span<uint8_t> input) {
     if (ev.kind == FrameEvent::Kind::need_more) return;
     if (ev.kind == FrameEvent::Kind::header) emit(FrameHeaderEvent{*ev.header});
     Assembled a = assembler_.feed(ev);
+    if (inflater_ && a.kind == Assembled::Kind::none) inflate(ev);
     switch (a.kind) {
       case Assembled::Kind::none:
         break;
       case Assembled::Kind::message:
-        emit(MessageEvent{a.opcode, std::move(a.payload), a.rsv});
+        on_message(std::move(a));
         break;
       case Assembled::Kind::control:
         on_control(std::move(a));
@@ -92,6 +99,43 @@ bool Reader::past_the_end(std::span<const uint8_t> bytes) {
     return true;
   }
   return false;
+}
+
+void Reader::inflate(const FrameEvent& ev) {
+  const FrameHeader& h = *ev.header;
+  if (ev.kind == FrameEvent::Kind::header && !is_control(h.opcode) && h.opcode != 0) {
+    // RFC 7692 6.2: RSV1 on a message's first frame marks it compressed.
+    inflating_ = (h.rsv & rsv::rsv1) != 0;
+    inflated_text_ = h.opcode == static_cast<uint8_t>(Opcode::text) && options_.validate_utf8;
+    inflated_.clear();
+    inflated_utf8_.reset();
+  } else if (ev.kind == FrameEvent::Kind::payload && inflating_ && !is_control(h.opcode)) {
+    if (auto err = inflater_->feed(ev.payload, inflated_sink())) fail(*err);
+  }
+}
+
+void Reader::on_message(Assembled&& message) {
+  if (!inflating_) {
+    emit(MessageEvent{message.opcode, std::move(message.payload), message.rsv});
+    return;
+  }
+  inflating_ = false;
+  // RFC 7692 7.2.2: the tail is appended and the rest inflated once the last frame is in.
+  if (auto err = inflater_->finish(inflated_sink())) return fail(*err);
+  if (inflated_text_ && !inflated_utf8_.finish()) return fail(error_of(Rule::truncated_utf8));
+  emit(MessageEvent{message.opcode, std::exchange(inflated_, {}), message.rsv, true});
+}
+
+std::optional<Error> Reader::take_inflated(std::span<const uint8_t> chunk) {
+  // RFC 6455 8.1: the text is validated as it inflates, so invalid UTF-8 fails fast; up to the
+  // limit first, so which failure comes first does not depend on the chunks' sizes.
+  const uint64_t room = options_.max_message_size - inflated_.size();
+  const auto within = chunk.first(static_cast<size_t>(std::min<uint64_t>(room, chunk.size())));
+  if (inflated_text_ && !inflated_utf8_.feed(within)) return error_of(Rule::invalid_utf8);
+  // RFC 6455 10.4: the limit is on the message as the application receives it, inflated.
+  if (chunk.size() > room) return error_of(Rule::inflated_message_too_big);
+  inflated_.insert(inflated_.end(), chunk.begin(), chunk.end());
+  return std::nullopt;
 }
 
 void Reader::on_control(Assembled&& control) {

@@ -110,6 +110,12 @@ Expected<AcceptedRequest> validate_request(const HttpRequest& request,
       break;
     }
   }
+  if (options.deflate) {
+    if (auto deflate = accept_deflate_offer(accepted.offered_extensions, *options.deflate)) {
+      accepted.deflate = deflate->agreement;
+      accepted.selected_extensions.push_back(std::move(deflate->response));
+    }
+  }
   return accepted;
 }
 
@@ -120,6 +126,8 @@ std::string build_accept_response(const AcceptedRequest& accepted) {
                                      {"Sec-WebSocket-Accept", compute_accept(accepted.key)}};
   if (!accepted.subprotocol.empty())
     headers.push_back({"Sec-WebSocket-Protocol", accepted.subprotocol});
+  for (const auto& extension : accepted.selected_extensions)
+    headers.push_back({"Sec-WebSocket-Extensions", format_extension(extension)});
   return serialize_response(http_response(101, std::move(headers)));
 }
 

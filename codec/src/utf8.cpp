@@ -1,7 +1,13 @@
 #include "wsprobe/utf8.hpp"
 
+#include <simdjson.h>
+
 #include <array>
 #include <cstring>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace wsprobe::codec {
 namespace {
@@ -75,6 +81,11 @@ constexpr std::array<uint64_t, 256> rows = make_rows();
 constexpr uint64_t accept_shift = shift_of(accept);
 constexpr uint64_t reject_shift = shift_of(reject);
 constexpr size_t block = 16;
+// Under this many bytes the DFA beats a call into simdjson (its fixed cost is a 64-byte block).
+constexpr size_t bulk_min = 64;
+// simdjson answers yes or no; a rejected run is re-checked in blocks of this size so that the DFA,
+// which names the byte, only scans the one block holding the first error.
+constexpr size_t locate_block = 16 << 10;
 
 // Only the low 6 bits of a state matter; x86 shifts ignore the rest, so the mask costs nothing.
 inline uint64_t step(uint64_t state, uint8_t byte) {
@@ -89,13 +100,73 @@ inline bool is_ascii_block(const uint8_t* p) {
   return ((a | b) & 0x8080808080808080ULL) == 0;
 }
 
-}  // namespace
+inline bool is_continuation(uint8_t b) {
+  return (b & 0xC0) == 0x80;
+}
 
-bool Utf8Validator::feed(std::span<const uint8_t> bytes) {
-  if (failure_) return false;
-  const uint8_t* p = bytes.data();
-  const size_t n = bytes.size();
-  uint64_t st = state_;
+// The bytes a sequence starting with `lead` spans; 1 for ASCII and for bytes that cannot start
+// one (the DFA or simdjson rejects those wherever they fall).
+inline size_t sequence_length(uint8_t lead) {
+  if (lead >= 0xF0) return 4;
+  if (lead >= 0xE0) return 3;
+  if (lead >= 0xC0) return 2;
+  return 1;
+}
+
+// Where the last character of p[0, n) starts when it is cut short by the end of the buffer, else
+// n: the bulk validator then sees only whole characters, and the at most 3 bytes left over go
+// through the DFA, which carries them to the next feed.
+size_t complete_prefix(const uint8_t* p, size_t n) {
+  for (size_t back = 1; back <= 3 && back <= n; ++back) {
+    const uint8_t b = p[n - back];
+    if (is_continuation(b)) continue;
+    return sequence_length(b) > back ? n - back : n;
+  }
+  return n;
+}
+
+#if defined(__x86_64__) && !defined(__clang_analyzer__)
+// The length of the all-ASCII 64-byte blocks that start p[0, n), four registers per step: ASCII
+// needs no more than an OR of the bytes, which runs at the cache's speed, where simdjson checks
+// every block for the start of a multi-byte sequence. Mixed text leaves within the first 256
+// bytes.
+__attribute__((target("avx512f,avx512bw"))) size_t ascii_blocks_avx512(const uint8_t* p, size_t n) {
+  size_t i = 0;
+  for (; i + 256 <= n; i += 256) {
+    const __m512i a = _mm512_or_si512(_mm512_loadu_si512(p + i), _mm512_loadu_si512(p + i + 64));
+    const __m512i b =
+        _mm512_or_si512(_mm512_loadu_si512(p + i + 128), _mm512_loadu_si512(p + i + 192));
+    if (_mm512_movepi8_mask(_mm512_or_si512(a, b)) != 0) break;
+  }
+  for (; i + 64 <= n; i += 64) {
+    if (_mm512_movepi8_mask(_mm512_loadu_si512(p + i)) != 0) break;
+  }
+  return i;
+}
+
+size_t ascii_blocks(const uint8_t* p, size_t n) {
+  return __builtin_cpu_supports("avx512bw") ? ascii_blocks_avx512(p, n) : 0;
+}
+#else
+size_t ascii_blocks(const uint8_t* /*p*/, size_t /*n*/) {
+  return 0;
+}
+#endif
+
+// True when p[0, n) is complete, valid UTF-8: the ASCII blocks at its start, then simdjson for
+// the rest (an ASCII byte ends a character, so the rest starts on a boundary).
+bool bulk_valid(const uint8_t* p, size_t n) {
+  const size_t ascii = ascii_blocks(p, n);
+  return ascii == n || simdjson::validate_utf8(reinterpret_cast<const char*>(p + ascii), n - ascii);
+}
+
+struct DfaResult {
+  uint64_t state;
+  size_t consumed;  // up to the end, or the index of the first rejected byte
+};
+
+// The DFA from `st` over p[0, n), stopping at the first byte it rejects (reject is absorbing).
+DfaResult run_dfa(uint64_t st, const uint8_t* p, size_t n) {
   size_t i = 0;
   while (i < n) {
     // Skip whole ASCII blocks only between code points; a block that is not all ASCII goes through
@@ -111,22 +182,70 @@ bool Utf8Validator::feed(std::span<const uint8_t> bytes) {
       st = step(st, p[i]);
     st &= 63;
     if (st == reject_shift) {
-      // Rescan the block to name the first impossible byte (reject is absorbing).
+      // Rescan the block to name the first impossible byte.
       st = start_state;
       size_t j = start;
       while ((step(st, p[j]) & 63) != reject_shift)
         st = step(st, p[j++]);
-      failure_ = fed_ + j;
-      state_ = reject_shift;
-      fed_ += n;
-      return false;
+      return {reject_shift, j};
     }
   }
-  state_ = st;
+  return {st, n};
+}
+
+// Where the first error of p[0, n) lies at or after, given that simdjson rejected the run (which
+// starts on a character boundary): the start of the first block of locate_block bytes, cut
+// between characters, that simdjson rejects. The DFA then runs from there.
+size_t first_rejected_block(const uint8_t* p, size_t n) {
+  size_t at = 0;
+  while (n - at > locate_block) {
+    size_t end = at + locate_block;
+    for (int k = 0; k < 3 && is_continuation(p[end]); ++k)
+      --end;  // cut between characters
+    if (!bulk_valid(p + at, end - at)) break;
+    at = end;
+  }
+  return at;
+}
+
+}  // namespace
+
+bool Utf8Validator::feed(std::span<const uint8_t> bytes) {
+  if (failure_) return false;
+  const uint8_t* p = bytes.data();
+  const size_t n = bytes.size();
+  auto fail = [&](size_t at) {
+    failure_ = fed_ + at;
+    state_ = reject_shift;
+    fed_ += n;
+    return false;
+  };
+  size_t i = 0;
+  uint64_t st = state_;
+  if (n >= bulk_min) {
+    // Finish the character the previous feed cut (at most 3 bytes), then hand simdjson every
+    // whole character that follows.
+    while (st != accept_shift && i < n) {
+      st = step(st, p[i]) & 63;
+      if (st == reject_shift) return fail(i);
+      ++i;
+    }
+    const size_t end = i + complete_prefix(p + i, n - i);
+    if (!bulk_valid(p + i, end - i)) {
+      // The DFA names the byte, from the first block simdjson rejects to the end of the feed: a
+      // run rejected only for a sequence cut short at its end fails on the byte after it.
+      i += first_rejected_block(p + i, end - i);
+      st = accept_shift;
+    } else {
+      i = end;
+    }
+  }
+  const DfaResult r = run_dfa(st, p + i, n - i);
+  if (r.state == reject_shift) return fail(i + r.consumed);
+  state_ = r.state;
   fed_ += n;
   return true;
 }
-
 bool Utf8Validator::finish() {
   if (failure_) return false;
   if (state_ != accept_shift) {

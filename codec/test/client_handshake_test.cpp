@@ -117,6 +117,69 @@ TEST(ClientHandshake, SendsAPreparedRequestAsGivenAndChecksItsOwnKey) {
   EXPECT_EQ(v->subprotocol, "y");
 }
 
+TEST(ClientHandshake, OffersPermessageDeflateAfterTheRawExtensions) {
+  ClientOptions o = options();
+  o.extensions = {"x-foo"};
+  o.deflate = DeflateParameters{};
+  o.deflate->client_max_window_bits = 0;
+  const ClientHandshake h(o, counting_random());
+  EXPECT_NE(h.request_bytes().find(
+                "Sec-WebSocket-Extensions: x-foo, permessage-deflate; client_max_window_bits\r\n"),
+            std::string::npos)
+      << h.request_bytes();
+}
+
+TEST(ClientHandshake, ReportsTheAgreedDeflateParameters) {
+  ClientOptions o = options();
+  o.deflate = DeflateParameters{};
+  o.deflate->client_max_window_bits = 0;
+  ClientHandshake h(o, counting_random());
+  h.feed(bytes(response(kKey,
+                        "Sec-WebSocket-Extensions: permessage-deflate; "
+                        "server_no_context_takeover; client_max_window_bits=10\r\n")));
+  const auto v = h.validate();
+  ASSERT_TRUE(v) << v.error().reason;
+  ASSERT_TRUE(v->deflate);
+  EXPECT_TRUE(v->deflate->server_no_context_takeover);
+  EXPECT_EQ(v->deflate->client_max_window_bits, 10);
+  EXPECT_EQ(v->deflate->server_max_window_bits, 15);
+}
+
+TEST(ClientHandshake, HasNoDeflateAgreementWhenTheServerDeclines) {
+  ClientOptions o = options();
+  o.deflate = DeflateParameters{};
+  ClientHandshake h(o, counting_random());
+  h.feed(bytes(response(kKey)));
+  const auto v = h.validate();
+  ASSERT_TRUE(v) << v.error().reason;
+  EXPECT_FALSE(v->deflate);
+}
+
+TEST(ClientHandshake, FailsADeflateResponseParameterItDidNotOffer) {
+  ClientOptions o = options();
+  o.deflate = DeflateParameters{};  // no client_max_window_bits
+  ClientHandshake h(o, counting_random());
+  h.feed(bytes(response(
+      kKey, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9\r\n")));
+  const auto v = h.validate();
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().rule, Rule::deflate_response_not_offered);
+  EXPECT_EQ(v.error().close_code, close_code::protocol_error);
+}
+
+TEST(ClientHandshake, ChecksADeflateResponseAgainstARawOffer) {
+  PreparedRequest r = prepare_request(options(), kKey);
+  r.headers.push_back(
+      {"Sec-WebSocket-Extensions", "permessage-deflate; server_max_window_bits=10"});
+  ClientHandshake h(r);
+  h.feed(bytes(response(kKey,
+                        "Sec-WebSocket-Extensions: permessage-deflate; "
+                        "server_max_window_bits=12\r\n")));
+  const auto v = h.validate();
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().rule, Rule::deflate_response_not_offered);
+}
+
 TEST(ClientHandshake, IsIncompleteUntilTheEmptyLine) {
   ClientHandshake h(options(), counting_random());
   EXPECT_EQ(h.feed(bytes("HTTP/1.1 101 Switching Protocols\r\n")), HandshakeStatus::incomplete);

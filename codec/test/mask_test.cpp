@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <vector>
 
 namespace wsprobe::codec {
+namespace detail {
+void mask_portable(uint8_t* p, size_t n, uint32_t k32);  // mask.cpp: the path without AVX-512
+}  // namespace detail
 namespace {
 
 std::vector<uint8_t> naive(std::vector<uint8_t> data, MaskKey key, uint64_t offset) {
@@ -27,9 +31,11 @@ TEST(Mask, MatchesRfcExample) {
   EXPECT_EQ(data, (std::vector<uint8_t>{0x7f, 0x9f, 0x4d, 0x51, 0x58}));
 }
 
+// Up to 700 bytes: every window size, the 4-window loop with each remainder, and the last
+// window overlapping the loop's.
 TEST(Mask, EqualsByteLoopForEverySizeOffsetAndAlignment) {
   const MaskKey key{0xa1, 0x02, 0xf3, 0x64};
-  for (size_t n = 0; n <= 200; ++n) {
+  for (size_t n = 0; n <= 700; ++n) {
     for (uint64_t offset = 0; offset < 4; ++offset) {
       for (size_t misalign = 0; misalign < 3; ++misalign) {
         auto buf = bytes(n + misalign);
@@ -41,6 +47,18 @@ TEST(Mask, EqualsByteLoopForEverySizeOffsetAndAlignment) {
             << "n=" << n << " offset=" << offset << " misalign=" << misalign;
       }
     }
+  }
+}
+
+TEST(Mask, PathWithoutAvx512EqualsByteLoopForEverySize) {
+  const MaskKey key{0xa1, 0x02, 0xf3, 0x64};
+  uint32_t k32 = 0;
+  std::memcpy(&k32, key.data(), 4);
+  for (size_t n = 0; n <= 700; ++n) {
+    auto buf = bytes(n + 1);
+    const std::vector<uint8_t> expect = naive({buf.begin() + 1, buf.end()}, key, 0);
+    detail::mask_portable(buf.data() + 1, n, k32);
+    ASSERT_EQ(std::vector<uint8_t>(buf.begin() + 1, buf.end()), expect) << "n=" << n;
   }
 }
 

@@ -147,5 +147,47 @@ TEST(ServerHandshake, KeepsTheRequestHeadAsReceived) {
   EXPECT_EQ(h.head_bytes(), vectors::rfc_request);
 }
 
+std::string with_extensions(std::string_view value) {
+  std::string request(vectors::rfc_request);
+  request.insert(request.size() - 2, "Sec-WebSocket-Extensions: " + std::string(value) + "\r\n");
+  return request;
+}
+
+TEST(ServerHandshake, IgnoresADeflateOfferWhenDeflateIsNotConfigured) {
+  ServerHandshake h;
+  h.feed(bytes(with_extensions("permessage-deflate")));
+  const auto answer = h.accept();
+  ASSERT_TRUE(answer.accepted());
+  EXPECT_FALSE(answer.result->deflate);
+  EXPECT_EQ(answer.bytes.find("Sec-WebSocket-Extensions"), std::string::npos);
+}
+
+TEST(ServerHandshake, AcceptsTheFirstValidDeflateOfferAndAnswersIt) {
+  ServerHandshake h;
+  h.feed(
+      bytes(with_extensions("permessage-deflate; server_max_window_bits=16, "
+                            "permessage-deflate; server_no_context_takeover")));
+  ServerOptions options;
+  options.deflate = DeflateServerConfig{};
+  const auto answer = h.accept(options);
+  ASSERT_TRUE(answer.accepted());
+  ASSERT_TRUE(answer.result->deflate);
+  EXPECT_TRUE(answer.result->deflate->server_no_context_takeover);
+  const HttpResponse r = parse_response(answer.bytes);
+  EXPECT_EQ(r.headers.single("Sec-WebSocket-Extensions"),
+            "permessage-deflate; server_no_context_takeover");
+}
+
+TEST(ServerHandshake, AnswersWithoutDeflateWhenNoOfferIsAcceptable) {
+  ServerHandshake h;
+  h.feed(bytes(with_extensions("permessage-deflate; foo")));
+  ServerOptions options;
+  options.deflate = DeflateServerConfig{};
+  const auto answer = h.accept(options);
+  ASSERT_TRUE(answer.accepted());  // RFC 7692 5.1: declining is not rejecting
+  EXPECT_FALSE(answer.result->deflate);
+  EXPECT_EQ(answer.bytes.find("Sec-WebSocket-Extensions"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wsprobe::codec

@@ -130,6 +130,75 @@ TEST(Utf8, LongMixedTextInEveryChunkSizeUpTo40) {
     EXPECT_EQ(validator_fail_offset(bytes, chunk), expect);
 }
 
+// Mixed text of at least `bytes` bytes: 1-, 2-, 3- and 4-byte characters in a fixed pseudo-random
+// order (the bulk path's territory: long feeds, characters cut at every kind of boundary).
+std::vector<uint8_t> mixed_text(size_t bytes) {
+  const std::vector<std::vector<uint8_t>> chars = {
+      {'a'}, {0xC2, 0xB5}, {0xE4, 0xB8, 0xAD}, {0xF0, 0x9D, 0x84, 0x9E}};
+  std::vector<uint8_t> out;
+  uint32_t x = 12345;
+  while (out.size() < bytes) {
+    x = x * 1103515245 + 12345;
+    const auto& c = chars[(x >> 16) % 4];
+    out.insert(out.end(), c.begin(), c.end());
+  }
+  return out;
+}
+
+TEST(Utf8, FailsOnTheLeadByteAfterASequenceCutShort) {
+  // The bulk path stops before the last lead byte; the sequence before it is what is broken.
+  std::vector<uint8_t> b(100, 'a');
+  for (uint8_t x : {0xF4, 0x80, 0x80, 0xF4, 0x80, 0x80})
+    b.push_back(x);
+  for (size_t chunk : {b.size(), size_t{64}, size_t{101}, size_t{103}})
+    EXPECT_EQ(validator_fail_offset(b, chunk), 103) << "chunk " << chunk;
+}
+
+TEST(Utf8, LongValidTextPassesInEveryReadSize) {
+  const auto text = mixed_text(100 << 10);
+  for (size_t chunk : {text.size(), size_t{64}, size_t{65}, size_t{1000}, size_t{16385}})
+    EXPECT_EQ(validator_fail_offset(text, chunk), -1) << "chunk " << chunk;
+}
+
+// Inserts each breaker at offsets around the bulk path's blocks and reads; the validator must name
+// the reference decoder's offset whatever the read size.
+void check_every_breaker(const std::vector<uint8_t>& text) {
+  const std::vector<std::vector<uint8_t>> breakers = {
+      {0xFF}, {0x80}, {0xE4, 'a'}, {0xED, 0xA0, 0x80}, {0xC0, 0xAF}, {0xF4, 0x90, 0x80, 0x80}};
+  // Around the ASCII blocks (64, 256 bytes), the 16 KiB locating blocks, 64 KiB reads, the start
+  // and the end.
+  for (size_t at :
+       {size_t{0}, size_t{1}, size_t{63}, size_t{64}, size_t{255}, size_t{256}, size_t{300},
+        size_t{16383}, size_t{16384}, size_t{16385}, size_t{32767}, size_t{32770}, size_t{65535},
+        size_t{65536}, size_t{70000}, text.size() - 2, text.size() - 1}) {
+    for (const auto& breaker : breakers) {
+      auto b = text;
+      // Inserted, not written over: an overwritten continuation byte may stay valid.
+      b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), breaker.begin(), breaker.end());
+      const int64_t expect = reference_fail_offset(b);
+      ASSERT_GE(expect, 0);
+      for (size_t chunk : {b.size(), size_t{65536}, size_t{4097}, size_t{64}, size_t{100}}) {
+        ASSERT_EQ(validator_fail_offset(b, chunk), expect)
+            << "at " << at << " breaker " << int(breaker[0]) << " chunk " << chunk;
+      }
+      ASSERT_FALSE(is_valid_utf8(b));
+    }
+  }
+}
+
+TEST(Utf8, NamesTheFirstBadByteAnywhereInALongTextWhateverTheReads) {
+  // Mixed text, and ASCII (which the bulk path skips 64 bytes at a time before simdjson).
+  for (const auto& text : {mixed_text(100 << 10), std::vector<uint8_t>(100 << 10, 'a')}) {
+    check_every_breaker(text);
+  }
+}
+
+TEST(Utf8, LongAsciiTextPassesInEveryReadSize) {
+  const std::vector<uint8_t> text(100 << 10, 'a');
+  for (size_t chunk : {text.size(), size_t{64}, size_t{65}, size_t{1000}, size_t{16385}})
+    EXPECT_EQ(validator_fail_offset(text, chunk), -1) << "chunk " << chunk;
+}
+
 TEST(Utf8, WholeBufferHelperMatchesValidator) {
   EXPECT_TRUE(is_valid_utf8(from_hex("")));
   EXPECT_TRUE(is_valid_utf8(from_hex("f48fbfbf")));

@@ -2,9 +2,12 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 
 #include "engine/sender.hpp"
 #include "net/listener.hpp"
+#include "report/baseline.hpp"
+#include "report/progress.hpp"
 #include "report/report.hpp"
 #include "wsprobe/connection.hpp"
 #include "wsprobe/handshake.hpp"
@@ -68,6 +71,8 @@ int test_client(const TestClientOptions& o) {
   if (!catalogue) return fail_usage("catalogue: " + error);
   const auto selected = select_cases(*catalogue, o.cases, o.exclude, PeerRole::client);
   if (selected.empty()) return fail_usage("no case matches the selection");
+  if (o.update_baseline && o.baseline.empty())
+    return fail_usage("--update-baseline needs --baseline");
 
   const auto listener = Listener::open(o.host, o.port, ServerTls{o.cert_file, o.key_file}, error);
   if (!listener) return fail_usage(error);
@@ -83,6 +88,9 @@ int test_client(const TestClientOptions& o) {
   ro.seed = o.seed ? *o.seed : draw_seed();
   std::printf("seed %llu\n", static_cast<unsigned long long>(ro.seed));
   std::map<std::string, std::map<size_t, CaseResult>> results;  // agent -> case index -> result
+  std::map<std::string, std::unique_ptr<Progress>> progress;    // agent -> its progress
+  // Not a live line: the clients drive the pace, and their output may share the terminal.
+  const auto progress_mode = Progress::mode_for(false, o.verbose);
   for (;;) {
     auto accepted = listener->accept(Clock::now() + std::chrono::hours(1));
     if (accepted.status == IoStatus::error)  // a failed TLS handshake, EMFILE (backed off), ...
@@ -123,15 +131,16 @@ int test_client(const TestClientOptions& o) {
         continue;
       }
       auto r = run_case_as_server(*selected[index], std::move(t), request, leftover, ro);
-      std::printf("[%zu/%zu] %s %s %s\n", index + 1, selected.size(), agent.c_str(), r.id.c_str(),
-                  std::string(headline(r)).c_str());
-      (void)std::fflush(stdout);
+      auto& p = progress[agent];
+      if (!p) p = std::make_unique<Progress>(*catalogue, agent, selected, progress_mode);
+      p->done(*selected[index], r);
       results[agent][index] = std::move(r);
     } else if (path == "/updateReports") {
       std::vector<ServerRun> runs;
       for (auto& [name, by_index] : results) {
         ServerRun run;
         run.agent = name;
+        run.peer = "client";
         run.url = Url{tls, o.host, listener->port(), "/"};
         for (auto& [i, r] : by_index) {
           run.cases.push_back(selected[i]);
@@ -141,8 +150,18 @@ int test_client(const TestClientOptions& o) {
         runs.push_back(std::move(run));
       }
       const size_t failures = print_summary(*catalogue, runs, false);
-      bool ok = true;
-      if (!o.report_dir.empty()) {
+      std::optional<size_t> worse = failures;
+      if (!o.baseline.empty()) {
+        if (o.update_baseline && runs.size() > 1) {
+          error = "--update-baseline with several agents: one baseline holds one agent";
+          worse.reset();
+        } else {
+          worse = gate_on_baselines(std::vector<std::string>(runs.size(), o.baseline), runs,
+                                    o.update_baseline, false, error);
+        }
+      }
+      bool ok = worse.has_value();
+      if (ok && !o.report_dir.empty()) {
         ok = write_html(o.report_dir, *catalogue, runs, error) &&
              write_case_json_files(o.report_dir, runs, error);
       }
@@ -151,7 +170,7 @@ int test_client(const TestClientOptions& o) {
       if (!ok) (void)std::fprintf(stderr, "wsprobe test-client: %s\n", error.c_str());
       control_reply(*t, handshake, "");
       if (o.exit_after_report) {
-        return !ok ? 2 : (failures == 0 ? 0 : 1);
+        return !ok ? 2 : (*worse == 0 ? 0 : 1);
       }
     } else {
       const std::string nf = handshake.reject(404);

@@ -13,20 +13,23 @@ namespace wsprobe::harness {
 
 struct TestClientOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 9001;  // 0: a free port, printed on the readiness line
   std::vector<std::string> cases;
   std::vector<std::string> exclude;
   std::vector<std::string> catalogue_dirs;  // case files added to the built-in ones
-  bool builtin_cases = true;                // false: only the cases in catalogue_dirs
   std::string json_path;
   std::string junit_path;
   std::string report_dir;
   std::string cert_file;  // with key_file: wss
   std::string key_file;
+  std::string baseline;  // gate each agent's verdicts on changes against this baseline
   double timeout_scale = 1.0;
   uint64_t limit = uint64_t{16} << 20;  // the clients' message limit, for the 17.x cases
-  bool exit_after_report = false;       // exit on /updateReports: 0 nothing FAILED, 1 something did
   std::optional<uint64_t> seed;         // fixes masking keys; default: drawn at random
+  uint16_t port = 9001;                 // 0: a free port, printed on the readiness line
+  bool builtin_cases = true;            // false: only the cases in catalogue_dirs
+  bool exit_after_report = false;       // exit on /updateReports: 0 nothing FAILED, 1 something did
+  bool verbose = false;                 // one progress line per case (default: one per area)
+  bool update_baseline = false;         // (re)write the baseline from the (single) agent's run
 };
 
 int test_client(const TestClientOptions& options);

@@ -5,12 +5,15 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
-#include <mutex>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <thread>
 
+#include "engine/health.hpp"
 #include "engine/sender.hpp"
+#include "report/baseline.hpp"
+#include "report/progress.hpp"
 #include "report/report.hpp"
 
 namespace wsprobe::harness {
@@ -49,31 +52,6 @@ bool apply_spec(TestServerOptions& o, std::string& error) {
   return true;
 }
 
-class Progress {
- public:
-  Progress(size_t total, bool tty) : total_(total), tty_(tty) {}
-  void done(const std::string& agent, const CaseResult& r) {
-    const std::lock_guard<std::mutex> lock(mu_);
-    ++count_;
-    const std::string verdict(headline(r));
-    if (tty_) {
-      std::printf("\r\033[K[%zu/%zu] %s %s %s", count_, total_, agent.c_str(), r.id.c_str(),
-                  verdict.c_str());
-      if (count_ == total_) std::printf("\n");
-    } else {
-      std::printf("[%zu/%zu] %s %s %s\n", count_, total_, agent.c_str(), r.id.c_str(),
-                  verdict.c_str());
-    }
-    (void)std::fflush(stdout);
-  }
-
- private:
-  std::mutex mu_;
-  size_t count_ = 0;
-  size_t total_;
-  bool tty_;
-};
-
 // A server that answers no opening handshake at all would cost every case its open timeout;
 // after a few such cases the rest fail at once, with the reason.
 class Breaker {
@@ -101,6 +79,14 @@ int test_server(TestServerOptions o) {
     return usage_error("give at least one server URL (or --spec)");
   if (o.jobs == 0) return usage_error("--jobs must be at least 1");
   if (o.timeout_scale <= 0) return usage_error("--timeout-scale must be positive");
+  if (!o.baselines.empty() && o.baselines.size() != o.urls.size())
+    return usage_error("give one --baseline per server URL, in order");
+  if (o.update_baseline && o.baselines.empty())
+    return usage_error("--update-baseline needs --baseline");
+  const bool watching = o.server_pid || !o.server_cmd.empty();
+  if (o.server_pid && !o.server_cmd.empty())
+    return usage_error("--server-pid and --server-cmd exclude each other");
+  if (watching && o.urls.size() != 1) return usage_error("a server watch takes one server URL");
 
   CatalogueOptions co;
   co.limit = o.limit;
@@ -118,9 +104,26 @@ int test_server(TestServerOptions o) {
   }
 
   std::vector<Url> urls;
+  std::unique_ptr<ServerWatch> watch;
   for (const auto& u : o.urls) {
     auto url = parse_url(u, error);
     if (!url) return usage_error(u + ": " + error);
+    if (watching) {
+      watch = o.server_pid ? ServerWatch::attach(*o.server_pid, error)
+                           : ServerWatch::launch(o.server_cmd, *url, 10.0 * o.timeout_scale, error);
+      if (!watch) return usage_error(error);
+      if (!memory_watch_supported) {
+        (void)std::fprintf(stderr,
+                           "wsprobe test-server: warning: no /proc here: the server's "
+                           "memory is not watched, only its life\n");
+      }
+      if (o.jobs > 1) {
+        (void)std::fprintf(stderr,
+                           "wsprobe test-server: a server watch runs one case at a time "
+                           "(--jobs 1), so that memory growth is the case's\n");
+      }
+      o.jobs = 1;
+    }
     // Probe: an unreachable server is a usage error (exit 2), not 280 failed cases.
     auto probe = Transport::connect(*url, Clock::now() + std::chrono::seconds(5),
                                     TlsOptions{o.ca_file}, error);
@@ -144,9 +147,11 @@ int test_server(TestServerOptions o) {
     run.agent = s < o.agents.size() && !o.agents[s].empty() ? o.agents[s] : urls[s].host_header();
     run.cases = selected;
     run.results.resize(selected.size());
-    Progress progress(selected.size(), tty);
+    Progress progress(*catalogue, run.agent, selected, Progress::mode_for(tty, o.verbose));
     Breaker breaker;
     Confirmer confirmer;
+    ServerChecks checks(
+        {run.url, ro.tls, o.timeout_scale, o.health_check, s == 0 ? watch.get() : nullptr});
     std::atomic<size_t> next{0};
     // The longest cases first, so that their waits overlap the rest instead of ending the run
     // alone; results keep the catalogue's order.
@@ -164,10 +169,12 @@ int test_server(TestServerOptions o) {
           r.id = selected[i]->id;
           r.reason = "not run: the server answered no opening handshake in earlier cases";
         } else {
+          checks.before(*selected[i]);
           r = run_case(*selected[i], run.url, ro, &confirmer);
+          checks.after(*selected[i], r);
           breaker.record(r);
         }
-        progress.done(run.agent, r);
+        progress.done(*selected[i], r);
         run.results[i] = std::move(r);
       }
     };
@@ -181,6 +188,11 @@ int test_server(TestServerOptions o) {
   }
 
   const size_t failures = print_summary(*catalogue, runs, tty);
+  std::optional<size_t> worse;
+  if (!o.baselines.empty()) {
+    worse = gate_on_baselines(o.baselines, runs, o.update_baseline, tty, error);
+    if (!worse) return usage_error(error);
+  }
   bool ok = true;
   auto check = [&](bool written, const std::string& what) {
     if (!written) {
@@ -198,7 +210,7 @@ int test_server(TestServerOptions o) {
   if (!o.json_path.empty()) check(write_json(o.json_path, runs, error), o.json_path);
   if (!o.junit_path.empty()) check(write_junit(o.junit_path, runs, error), o.junit_path);
   if (!ok) return 2;
-  return failures == 0 ? 0 : 1;
+  return (worse ? *worse : failures) == 0 ? 0 : 1;
 }
 
 }  // namespace wsprobe::harness

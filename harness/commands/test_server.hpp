@@ -30,9 +30,18 @@ struct TestServerOptions {
   uint64_t limit = uint64_t{16} << 20;  // the servers' message limit, for the limits cases
   std::string ca_file;
   bool list_only = false;
+  bool verbose = false;                // one progress line per case
+  std::vector<std::string> baselines;  // one per URL, in order: gate on changes against it
+  bool update_baseline = false;        // (re)write each baseline from this run
+  // A health check after every case, not only the robustness area's (engine/health.hpp).
+  bool health_check = false;
+  // Watch the server's process (engine/server_watch.hpp): a running one, or one started here.
+  std::optional<int> server_pid;
+  std::string server_cmd;
 };
 
-// 0: nothing FAILED; 1: something did; 2: usage error or an unreachable server.
+// 0: nothing FAILED (with baselines: no case worse than its baseline); 1: something did; 2: usage
+// error, an unreachable server, or a baseline that cannot be read or written.
 int test_server(TestServerOptions options);
 
 }  // namespace wsprobe::harness

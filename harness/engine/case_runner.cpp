@@ -89,11 +89,12 @@ class CaseRun {
         conversation_.pause(s.wait, s.tag);
         continue;
       }
-      for (const auto& frame : sender_.plan(s)) {
+      sender_.for_each_frame(s, [this](const Outgoing& frame) {
         // A fragmented step stops at a frame boundary once the peer has closed.
-        if (!conversation_.alive() || receiver_.close_received()) break;
+        if (!conversation_.alive() || receiver_.close_received()) return false;
         conversation_.send(frame);
-      }
+        return true;
+      });
     }
     if (i < case_.steps.size() && receiver_.close_received() && !conversation_.tcp_closed()) {
       wire_.note('*', receiver_.peer() + " closed first: " +

@@ -108,11 +108,13 @@ std::vector<uint8_t> data_set(const std::string& name, size_t size, uint64_t see
   return out;
 }
 
-std::vector<uint8_t> payload_of(const json& p, const CatalogueOptions& o,
-                                const std::string& where) {
+// A repeat longer than this is generated as it is sent, never held by the catalogue.
+constexpr uint64_t generate_above = uint64_t{64} << 10;
+
+Payload payload_of(const json& p, const CatalogueOptions& o, const std::string& where) {
   if (p.is_string()) {
     const auto s = p.get<std::string>();
-    return {s.begin(), s.end()};
+    return std::vector<uint8_t>(s.begin(), s.end());
   }
   if (!p.is_object()) throw CaseError(where + ": payload must be a string or an object");
   only_keys(p, {"hex", "repeat", "repeat_hex", "count", "data", "size", "seed"},
@@ -134,15 +136,9 @@ std::vector<uint8_t> payload_of(const json& p, const CatalogueOptions& o,
   }
   const uint64_t n = count_of(p.at("count"), o, where);
   if (unit.empty()) return {};
-  // Doubling copies: a 16 MiB payload costs a few memcpy calls, not 16 million inserts.
-  std::vector<uint8_t> out(static_cast<size_t>(n * unit.size()));
-  if (out.empty()) return out;
-  std::copy(unit.begin(), unit.end(), out.begin());
-  for (size_t have = unit.size(); have < out.size(); have *= 2) {
-    std::copy_n(out.begin(), std::min(have, out.size() - have),
-                out.begin() + static_cast<long>(have));
-  }
-  return out;
+  const uint64_t size = n * unit.size();
+  if (size > generate_above) return Payload::repeated(std::move(unit), size);
+  return Payload::repeated(std::move(unit), size).bytes();
 }
 
 uint8_t opcode_of(const json& j, const std::string& where) {
@@ -202,9 +198,10 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
       s.payload = payload_of(c["payload"], o, where);
     } else if (c.contains("code")) {
       const auto code = c["code"].get<uint16_t>();
-      s.payload = {static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code & 0xFF)};
+      std::vector<uint8_t> bytes{static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code & 0xFF)};
       const auto reason = c.value("reason", std::string());
-      s.payload.insert(s.payload.end(), reason.begin(), reason.end());
+      bytes.insert(bytes.end(), reason.begin(), reason.end());
+      s.payload = std::move(bytes);
     }
   } else if (j.contains("raw")) {
     s.kind = Step::Kind::raw;

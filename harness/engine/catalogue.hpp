@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/payload.hpp"
 #include "wsprobe/frame_header.hpp"
 
 namespace wsprobe::harness {
@@ -19,7 +20,7 @@ struct Step {
   enum class Kind : uint8_t { frame, raw, wait, batch };
   Kind kind = Kind::frame;
   codec::FrameHeader header;  // frame: payload_length is the payload's unless `declared`
-  std::vector<uint8_t> payload;
+  Payload payload;
   codec::LengthForm length_form = codec::LengthForm::minimal;
   bool close = false;             // frame: our close frame (starts our closing handshake)
   size_t chop = 0;                // write in pieces of this many bytes (0: one write)
@@ -39,7 +40,7 @@ struct Step {
 struct Expected {
   enum class Kind : uint8_t { text, binary, ping, pong, timeout };
   Kind kind;
-  std::vector<uint8_t> payload;
+  Payload payload;
   std::string tag;
   friend bool operator==(const Expected&, const Expected&) = default;
 };

@@ -1,8 +1,6 @@
 #include "engine/catalogue.hpp"
 
 // The catalogue as canonical JSON (`wsprobe cases --json`, the pytest driver, the snapshot test).
-#include <openssl/evp.h>
-
 #include <nlohmann/json.hpp>
 
 namespace wsprobe::harness {
@@ -10,27 +8,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string hex_of(const uint8_t* data, size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0xF];
-  }
-  return out;
-}
-
-std::string sha256_hex(const std::vector<uint8_t>& bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return hex_of(md, len);
-}
-
 // Payloads up to 1 KiB as hex; larger ones (the 16 MiB limit cases) as size and digest.
-json bytes_json(const std::vector<uint8_t>& bytes) {
-  if (bytes.size() <= 1024) return hex_of(bytes.data(), bytes.size());
+json bytes_json(const Payload& bytes) {
+  if (bytes.size() <= 1024) return hex_of(bytes.bytes());
   return json{{"size", bytes.size()}, {"sha256", sha256_hex(bytes)}};
 }
 

@@ -26,6 +26,7 @@ Conversation::Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseR
 bool Conversation::write(std::span<const uint8_t> bytes) {
   if (tcp_closed_ || write_failed_) return false;
   const auto r = wire_.write(bytes, wire_.after(write_timeout_));
+  result_.bytes_sent += bytes.size();  // a server watch weighs memory growth against it
   if (r.status == IoStatus::ok) return true;
   // The peer stopped reading (it failed us early, or crashed). What it sent before, a close
   // frame above all, may still be waiting to be read; nothing more can be written.
@@ -56,8 +57,8 @@ bool Conversation::write_range(const Outgoing& frame, size_t from, size_t to) {
     const size_t p_to = end - head;
     if (end > head && p_to > p_from) {
       const size_t at = buf.size();
-      buf.insert(buf.end(), frame.payload.begin() + static_cast<long>(p_from),
-                 frame.payload.begin() + static_cast<long>(p_to));
+      buf.resize(at + p_to - p_from);
+      frame.payload.read(p_from, std::span(buf).subspan(at));
       if (frame.mask) codec::apply_mask(std::span(buf).subspan(at), *frame.mask, p_from);
     }
     if (!write(buf)) return false;

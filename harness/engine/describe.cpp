@@ -2,49 +2,70 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 #include "wsprobe/utf8.hpp"
 
 namespace wsprobe::harness {
 
-std::string describe_bytes(std::span<const uint8_t> bytes) {
-  const bool printable =
-      codec::is_valid_utf8(bytes) &&
-      std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b >= 0x20 || b == '\t'; });
+namespace {
+
+// `prefix`: the first bytes of `total`, as many as shown (at least 64 when there are so many).
+std::string format(std::span<const uint8_t> prefix, size_t total, bool printable) {
   std::string s;
   if (printable) {
-    const size_t n = std::min<size_t>(bytes.size(), 64);
-    s = "'" + std::string(bytes.begin(), bytes.begin() + static_cast<long>(n)) +
-        (n < bytes.size() ? "...'" : "'");
+    const size_t n = std::min<size_t>(prefix.size(), 64);
+    s = "'" + std::string(prefix.begin(), prefix.begin() + static_cast<long>(n)) +
+        (n < total ? "...'" : "'");
   } else {
     char hex[4];
-    for (size_t i = 0; i < std::min<size_t>(bytes.size(), 32); ++i) {
-      (void)std::snprintf(hex, sizeof(hex), "%02x", bytes[i]);
+    for (size_t i = 0; i < std::min<size_t>(prefix.size(), 32); ++i) {
+      (void)std::snprintf(hex, sizeof(hex), "%02x", prefix[i]);
       s += hex;
     }
-    if (bytes.size() > 32) s += "...";
+    if (total > 32) s += "...";
     s = "hex " + (s.empty() ? std::string("(empty)") : s);
   }
-  return s + " (" + std::to_string(bytes.size()) + " bytes)";
+  return s + " (" + std::to_string(total) + " bytes)";
+}
+
+bool printable_byte(uint8_t b) { return b >= 0x20 || b == '\t'; }
+
+}  // namespace
+
+std::string describe_bytes(std::span<const uint8_t> bytes) {
+  return format(bytes, bytes.size(),
+                codec::is_valid_utf8(bytes) && std::all_of(bytes.begin(), bytes.end(), printable_byte));
+}
+
+std::string describe_payload(const Payload& p) {
+  if (!p.generated()) return describe_bytes(p.literal());
+  // Printable when the repeated unit is printable ASCII: any cut of it is then text too.
+  const auto unit = p.unit();
+  const bool ascii =
+      std::all_of(unit.begin(), unit.end(), [](uint8_t b) { return printable_byte(b) && b < 0x7f; });
+  std::vector<uint8_t> prefix(std::min<size_t>(p.size(), 64));
+  p.read(0, prefix);
+  return format(prefix, p.size(), ascii);
 }
 
 std::string describe(const Expected& e) {
   switch (e.kind) {
     case Expected::Kind::text:
-      return "text " + describe_bytes(e.payload);
+      return "text " + describe_payload(e.payload);
     case Expected::Kind::binary:
-      return "binary " + describe_bytes(e.payload);
+      return "binary " + describe_payload(e.payload);
     case Expected::Kind::ping:
-      return "ping " + describe_bytes(e.payload);
+      return "ping " + describe_payload(e.payload);
     case Expected::Kind::pong:
-      return "pong " + describe_bytes(e.payload);
+      return "pong " + describe_payload(e.payload);
     case Expected::Kind::timeout:
       return "still open after pause " + e.tag;
   }
   return "?";
 }
 
-std::string describe_frame(const codec::FrameHeader& h, std::span<const uint8_t> payload) {
+std::string describe_frame(const codec::FrameHeader& h, const Payload& payload) {
   static const char* names[16] = {"continuation", "text", "binary", "op3",  "op4",  "op5",
                                   "op6",          "op7",  "close",  "ping", "pong", "op11",
                                   "op12",         "op13", "op14",   "op15"};
@@ -52,7 +73,7 @@ std::string describe_frame(const codec::FrameHeader& h, std::span<const uint8_t>
   if (!h.fin) s += " fin=0";
   if (h.rsv != 0) s += " rsv=" + std::to_string(h.rsv);
   if (!h.masked) s += " unmasked";
-  return s + " " + describe_bytes(payload);
+  return s + " " + describe_payload(payload);
 }
 
 }  // namespace wsprobe::harness

@@ -47,6 +47,10 @@ bool CaseResult::non_ok() const {
          !fine(behavior_close, CloseBehavior::ok, CloseBehavior::informational);
 }
 
+void add_note(CaseResult& r, std::string text) {
+  r.log.push_back({static_cast<double>(r.duration_ms), '*', std::move(text)});
+}
+
 std::string_view headline(const CaseResult& r) {
   return r.failed() ? to_string(Behavior::failed) : to_string(r.behavior);
 }

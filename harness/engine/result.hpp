@@ -53,6 +53,15 @@ struct Chunk {
 inline constexpr size_t max_evidence = 300;
 inline constexpr size_t max_chunks = 500;
 
+// The server's memory during one case, from a server watch (engine/server_watch.hpp).
+struct ServerMemory {
+  uint64_t rss_before = 0;   // bytes, when the case started
+  uint64_t rss_peak = 0;     // bytes, the highest seen during the case
+  uint64_t growth = 0;       // rss_peak - rss_before
+  uint64_t bytes_sent = 0;   // what the case wrote
+  double amplification = 0;  // growth / bytes_sent
+};
+
 struct CaseResult {
   std::string id;
   Behavior behavior = Behavior::failed;
@@ -84,12 +93,23 @@ struct CaseResult {
   double timeout_scale = 1;  // the scale this result was obtained with
   // "" when no confirmation was needed; otherwise how the verdict was confirmed.
   std::string confirmation;
+  uint64_t bytes_sent = 0;  // frame bytes written to the peer
+  // What was seen of the server after the case (engine/health.hpp): the health check's outcome
+  // ("" not checked, "ok", "unresponsive", "not listening"), its memory, and how it ended if it
+  // died during the case ("killed by signal 11 (SIGSEGV)").
+  std::string health;
+  std::optional<ServerMemory> server_memory;
+  std::string server_exit;
 
   // The case counts as failed: a MUST broken (Autobahn's FAILED, WRONG CODE or UNCLEAN).
   [[nodiscard]] bool failed() const;
   // Neither verdict is OK (nor INFORMATIONAL): the report needs a reason.
   [[nodiscard]] bool non_ok() const;
 };
+
+// A note in the case's evidence after the case ended (a health check, the server's memory): kept
+// even past max_evidence, as only a few are ever added.
+void add_note(CaseResult& r, std::string text);
 
 // The one-word verdict of a case for progress lines: FAILED if failed(), else the behavior.
 std::string_view headline(const CaseResult& r);

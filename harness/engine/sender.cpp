@@ -49,12 +49,13 @@ std::vector<uint8_t> Sender::frame_bytes(const Step& s) const {
   codec::FrameHeader h = s.header;
   if (server_) h.masked = !h.masked;  // a case's "wrong masking" inverts with the role
   if (h.masked) random_(h.mask);
-  return codec::encode_frame(h, s.payload, s.length_form);
+  if (s.payload.generated()) return codec::encode_frame(h, s.payload.bytes(), s.length_form);
+  return codec::encode_frame(h, s.payload.literal(), s.length_form);
 }
 
-Outgoing Sender::frame(const Step& s, bool stable) const {
+Outgoing Sender::frame(const Step& s) const {
   Outgoing o;
-  if (stable && s.payload.size() > stream_threshold) {
+  if (s.payload.size() > stream_threshold) {
     codec::FrameHeader h = s.header;
     if (server_) h.masked = !h.masked;
     if (h.masked) random_(h.mask);
@@ -69,7 +70,7 @@ Outgoing Sender::frame(const Step& s, bool stable) const {
   o.description = describe_frame(s.header, s.payload);
   o.close = s.close;
   if (s.close && s.payload.size() >= 2)
-    o.close_code = static_cast<uint16_t>(s.payload[0] << 8 | s.payload[1]);
+    o.close_code = static_cast<uint16_t>(s.payload.at(0) << 8 | s.payload.at(1));
   o.poll_after = s.frame_wise || s.chop != 0;
   if (!s.parts.empty()) {
     // One frame whose payload goes out in parts with pauses (Autobahn 6.4.3/6.4.4); the header
@@ -93,8 +94,8 @@ Outgoing Sender::frame(const Step& s, bool stable) const {
   return o;
 }
 
-std::vector<Outgoing> Sender::plan(const Step& s) const {
-  std::vector<Outgoing> out;
+void Sender::for_each_frame(const Step& s,
+                            const std::function<bool(const Outgoing&)>& each) const {
   switch (s.kind) {
     case Step::Kind::frame:
       if (s.fragment != 0 && s.payload.size() > s.fragment) {
@@ -103,13 +104,11 @@ std::vector<Outgoing> Sender::plan(const Step& s) const {
           f.fragment = 0;
           f.header.opcode = at == 0 ? s.header.opcode : 0;
           f.header.fin = at + s.fragment >= s.payload.size();
-          f.payload.assign(
-              s.payload.begin() + static_cast<long>(at),
-              s.payload.begin() + static_cast<long>(std::min(s.payload.size(), at + s.fragment)));
-          out.push_back(frame(f, false));
+          f.payload = s.payload.slice(at, std::min(s.payload.size(), at + s.fragment));
+          if (!each(frame(f))) return;
         }
       } else {
-        out.push_back(frame(s, true));
+        (void)each(frame(s));
       }
       break;
     case Step::Kind::raw: {
@@ -120,7 +119,7 @@ std::vector<Outgoing> Sender::plan(const Step& s) const {
         o.cuts.push_back(at);
       o.cuts.push_back(o.bytes.size());
       o.poll_after = s.frame_wise || s.chop != 0;
-      out.push_back(std::move(o));
+      (void)each(o);
       break;
     }
     case Step::Kind::batch: {
@@ -134,12 +133,20 @@ std::vector<Outgoing> Sender::plan(const Step& s) const {
       o.description += " (one write)";
       o.cuts.push_back(o.bytes.size());
       o.poll_after = s.frame_wise;
-      out.push_back(std::move(o));
+      (void)each(o);
       break;
     }
     case Step::Kind::wait:
       break;
   }
+}
+
+std::vector<Outgoing> Sender::plan(const Step& s) const {
+  std::vector<Outgoing> out;
+  for_each_frame(s, [&out](const Outgoing& o) {
+    out.push_back(o);
+    return true;
+  });
   return out;
 }
 
@@ -148,7 +155,7 @@ Outgoing Sender::control(uint8_t opcode, std::vector<uint8_t> payload) const {
   s.header = codec::FrameHeader{true, 0, opcode, true, {}, 0};  // masked as a client's
   s.payload = std::move(payload);
   s.close = opcode == 0x8;
-  return frame(s, false);
+  return frame(s);
 }
 
 }  // namespace wsprobe::harness

@@ -6,6 +6,7 @@
 // tester's role. Masking keys come from the case's seeded source (--seed replays a run).
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,9 +21,10 @@ namespace wsprobe::harness {
 // A frame ready for the wire.
 struct Outgoing {
   // The whole frame; for a large payload only its header, the payload then being `payload`,
-  // masked as it is written: a 16 MiB case never makes a second 16 MiB copy.
+  // generated or copied and masked piece by piece as it is written: a 16 MiB case never makes a
+  // 16 MiB copy.
   std::vector<uint8_t> bytes;
-  std::span<const uint8_t> payload;  // points into the case, which outlives the run
+  Payload payload;  // empty unless streamed
   std::optional<codec::MaskKey> mask;
   [[nodiscard]] size_t size() const { return bytes.size() + payload.size(); }
   std::string description;  // for the evidence log
@@ -43,7 +45,11 @@ class Sender {
   Sender(codec::Role role, codec::RandomSource random)
       : server_(role == codec::Role::server), random_(std::move(random)) {}
 
-  // A frame, batch or raw step as the frames it writes, in order (a `fragment` step gives many).
+  // A frame, batch or raw step as the frames it writes, in order (a `fragment` step gives many),
+  // handed to `each` one at a time, so a message in 131,073 one-byte fragments is never planned
+  // whole; `each` returns false to stop (the peer closed).
+  void for_each_frame(const Step& step, const std::function<bool(const Outgoing&)>& each) const;
+  // The same, collected.
   [[nodiscard]] std::vector<Outgoing> plan(const Step& step) const;
   // The frame's bytes alone, masked as the role requires.
   [[nodiscard]] std::vector<uint8_t> frame_bytes(const Step& step) const;
@@ -53,8 +59,7 @@ class Sender {
   [[nodiscard]] const codec::RandomSource& random() const { return random_; }
 
  private:
-  // `stable`: the step lives in the case, so a large payload may be written from it directly.
-  [[nodiscard]] Outgoing frame(const Step& step, bool stable) const;
+  [[nodiscard]] Outgoing frame(const Step& step) const;
 
   bool server_;
   codec::RandomSource random_;

@@ -16,6 +16,21 @@ ordered_json nullable_code(const std::optional<uint16_t>& code) {
   return code ? ordered_json(*code) : ordered_json(nullptr);
 }
 
+// What was seen of the server after the case (engine/health.hpp), only when it was looked at:
+// the health check's outcome, how the server process ended, its memory during the case.
+template <typename Json>
+void add_server_fields(Json& j, const CaseResult& r) {
+  if (!r.health.empty()) j["healthCheck"] = r.health;
+  if (!r.server_exit.empty()) j["serverExit"] = r.server_exit;
+  if (const auto& m = r.server_memory) {
+    j["serverMemory"] = {{"rssBefore", m->rss_before},
+                         {"rssPeak", m->rss_peak},
+                         {"growth", m->growth},
+                         {"bytesSent", m->bytes_sent},
+                         {"amplification", m->amplification}};
+  }
+}
+
 }  // namespace
 
 std::string case_report_name(const std::string& agent, const std::string& id,
@@ -41,6 +56,7 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
                      {"remoteCloseCode", r.remote_close_code ? nlohmann::json(*r.remote_close_code)
                                                              : nlohmann::json(nullptr)},
                      {"reportfile", case_report_name(run.agent, r.id, "json")}};
+      add_server_fields(agent[r.id], r);
     }
   }
   const auto parent = std::filesystem::path(path).parent_path();
@@ -62,7 +78,7 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
       ordered_json chunks = ordered_json::array();
       for (const auto& ch : r.chunks)
         chunks.push_back({ch.t_ms, ch.size, ch.head_hex});
-      const ordered_json j = {
+      ordered_json j = {
           {"agent", run.agent},
           {"id", r.id},
           {"rfc", c->rfc},
@@ -90,6 +106,7 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
           {"chunks", chunks},
           {"chunksNotRecorded", r.chunks_dropped},
       };
+      add_server_fields(j, r);
       if (!write_file(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
                       error))
         return false;

@@ -7,7 +7,8 @@
 
 namespace wsprobe::harness {
 
-// Escapes &, <, >, " and ', and replaces control characters (not allowed in XML 1.0) with '?'.
+// Escapes &, <, >, " and ', and shows control characters (not allowed in XML 1.0) as their
+// Unicode control pictures (CR as U+240D "␍"), so a reader sees which byte it was.
 inline std::string escape_markup(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -29,7 +30,12 @@ inline std::string escape_markup(std::string_view s) {
         out += "&#39;";
         break;
       default:
-        out += (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') ? '?' : ch;
+        if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t') {
+          out += "\xE2\x90";  // U+2400 + ch, in UTF-8
+          out += static_cast<char>(0x80 + ch);
+        } else {
+          out += ch;
+        }
     }
   }
   return out;

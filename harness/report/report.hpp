@@ -11,12 +11,31 @@
 
 namespace wsprobe::harness {
 
+// How a case's verdict compares with the accepted ones of a baseline (report/baseline.hpp).
+enum class Change : uint8_t {
+  same,       // the verdict is an accepted one
+  better,     // better than every accepted verdict on one verdict, worse on none
+  worse,      // worse than every accepted verdict on at least one of the two verdicts
+  different,  // neither: e.g. OK where INFORMATIONAL was accepted, or between raced verdicts
+};
+
+struct CaseChange {
+  std::string id;
+  std::string accepted;  // "NON-STRICT / OK", or "A or B" where the verdict races
+  std::string got;       // "FAILED / OK"
+  Change change = Change::same;
+  std::string reason;  // the run's reason for its verdict
+};
+
 struct ServerRun {
   std::string agent;
   Url url;
   std::vector<const Case*> cases;
   std::vector<CaseResult> results;  // same order as cases
   double seconds = 0;
+  std::string peer = "server";      // what was tested, for the reports' words: "client" too
+  std::string baseline;             // the baseline file compared with, if any
+  std::vector<CaseChange> changes;  // every case not as the baseline accepted, in run order
 };
 
 // Autobahn's per-case report file name: agent lower-cased, [^a-z0-9] -> '_', dots -> '_'.

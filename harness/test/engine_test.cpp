@@ -70,7 +70,7 @@ struct Harness {
 Step text_step(size_t size, size_t chop) {
   Step s;
   s.header = codec::FrameHeader{true, 4, 0x1, true, {}, 0};  // RSV=4: the server fails it
-  s.payload.assign(size, 'x');
+  s.payload = std::vector<uint8_t>(size, 'x');
   s.chop = chop;
   return s;
 }

@@ -3,11 +3,13 @@
 // validate the server's response. ClientHandshake is the sans-I/O object a client (or the tester,
 // with a deliberately odd request) feeds the bytes it reads.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/error.hpp"
 #include "wsprobe/extension_header.hpp"
 #include "wsprobe/http.hpp"
@@ -20,7 +22,10 @@ struct ClientOptions {
   std::string host;  // Host header value, with ":port" when not the default
   std::string target = "/";
   std::vector<std::string> subprotocols;
-  std::vector<std::string> extensions;  // raw offers, e.g. "permessage-deflate"
+  std::vector<std::string> extensions;  // raw offers, e.g. "x-webkit-deflate-frame"
+  // A permessage-deflate offer (RFC 7692 7.1), sent after `extensions`. A response accepting
+  // any permessage-deflate offer (this one or a raw one) is checked against it.
+  std::optional<DeflateParameters> deflate;
   std::vector<HttpHeader> extra_headers;
 };
 
@@ -44,6 +49,7 @@ ClientRequest build_request(const ClientOptions& options, const RandomSource& ra
 struct AcceptedResponse {
   std::string subprotocol;
   std::vector<ExtensionOffer> extensions;
+  std::optional<DeflateAgreement> deflate;  // when the server accepted permessage-deflate
 };
 
 // Validates the server's response to a request carrying `key` (RFC 6455 4.1, the client's

@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "wsprobe/deflate.hpp"
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/error.hpp"
 #include "wsprobe/frame_parser.hpp"
 #include "wsprobe/random.hpp"
@@ -38,6 +40,9 @@ struct ConnectionOptions {
   // RSV bits a negotiated extension defines, allowed on the first frame of a data message only.
   // Messages then carry their RSV bits (MessageEvent::rsv) for the extension layer to process.
   uint8_t allowed_rsv = 0;
+  // permessage-deflate, when agreed (RFC 7692): messages received with RSV1 are inflated, and
+  // every message sent is compressed (RSV1 on its frame), each direction with its parameters.
+  std::optional<DeflateAgreement> deflate;
   RandomSource random;  // masking keys for the client role; default: OpenSSL
 };
 
@@ -100,10 +105,14 @@ class Connection {
 
   void handle(ReaderEvent&& event);
   void queue_close(uint16_t code, std::string_view reason);
-  std::optional<Error> send_frame(Opcode opcode, std::span<const uint8_t> payload);
+  // A data message: compressed first when deflate was agreed.
+  std::optional<Error> send_data(Opcode opcode, std::span<const uint8_t> data);
+  std::optional<Error> send_frame(Opcode opcode, std::span<const uint8_t> payload, uint8_t rsv = 0);
 
   ConnectionOptions options_;
   Reader reader_;
+  std::optional<Deflater> deflater_;
+  std::vector<uint8_t> compressed_;  // send_data()'s scratch
   std::vector<Event> events_;
   std::vector<uint8_t> out_;
   bool close_sent_ = false;

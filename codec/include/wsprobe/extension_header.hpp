@@ -21,6 +21,9 @@ struct ExtensionOffer {
 
 // Every element of every Sec-WebSocket-Extensions field, in order. Errors carry 400.
 Expected<std::vector<ExtensionOffer>> parse_extensions(const HttpHeaders& headers);
+// One element as written in Sec-WebSocket-Extensions: "name; param; param=value" (RFC 6455 9.1;
+// values are written as given, so they must be tokens).
+std::string format_extension(const ExtensionOffer& element);
 // Sec-WebSocket-Protocol tokens of every field, in order (RFC 6455 4.1, 11.3.4). Errors carry 400.
 Expected<std::vector<std::string>> parse_subprotocols(const HttpHeaders& headers);
 

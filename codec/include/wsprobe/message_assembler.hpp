@@ -18,6 +18,9 @@ struct AssemblerOptions {
   // A text message is validated here unless its first frame has RSV1 set: then its bytes are
   // compressed (RFC 7692) and the text is validated after inflating.
   bool validate_utf8 = true;
+  // False when the reader inflates messages with RSV1 itself (RFC 7692) as their payload
+  // arrives: their compressed bytes are then not collected here.
+  bool collect_rsv1_payload = true;
 };
 
 struct Assembled {
@@ -51,6 +54,7 @@ class MessageAssembler {
   Opcode message_opcode_ = Opcode::continuation;
   uint8_t message_rsv_ = 0;
   bool check_utf8_ = false;    // a text message whose bytes are the text itself
+  bool collect_ = true;        // the message's payload is kept (see collect_rsv1_payload)
   uint64_t message_size_ = 0;  // bytes announced so far, by headers
   std::vector<uint8_t> message_;
   std::vector<uint8_t> control_;

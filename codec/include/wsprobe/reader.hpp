@@ -13,9 +13,15 @@
 // Memory is bounded whatever the input: one message (max_message_size, checked against each
 // frame header before its payload is read), one control payload (125 bytes), the after-close bytes
 // kept, and the events not yet taken (at most one per byte fed; none with an EventSink).
+//
+// With permessage-deflate agreed (RFC 7692), a message whose first frame has RSV1 is inflated as
+// its frames arrive, a bounded chunk at a time: the limit is counted on the inflated bytes (a
+// bomb fails with 1009 once the limit is crossed, never held whole) and text is validated as it
+// inflates. Its compressed bytes are never collected.
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -23,10 +29,13 @@
 #include <variant>
 #include <vector>
 
+#include "wsprobe/deflate.hpp"
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/error.hpp"
 #include "wsprobe/frame_header.hpp"
 #include "wsprobe/frame_parser.hpp"
 #include "wsprobe/message_assembler.hpp"
+#include "wsprobe/utf8.hpp"
 
 namespace wsprobe::codec {
 
@@ -40,6 +49,9 @@ struct ReaderOptions {
   uint8_t allowed_rsv = 0;
   // After-close bytes kept in AfterCloseEvents; the rest are only counted (after_close_bytes()).
   size_t max_after_close_bytes = 4096;
+  // permessage-deflate, when agreed: RSV1 is then allowed on the first frame of a data message,
+  // and such messages are inflated with the peer's direction of the agreement.
+  std::optional<DeflateAgreement> deflate;
 };
 
 // A frame header as decoded, before its payload is read (the tester's evidence log).
@@ -50,6 +62,7 @@ struct MessageEvent {
   Opcode opcode;  // text or binary
   std::vector<uint8_t> data;
   uint8_t rsv = 0;  // RSV bits of the message's first frame (non-zero only with an extension)
+  bool compressed = false;  // it came compressed (permessage-deflate, RSV1); `data` is inflated
   [[nodiscard]] std::string_view text() const {
     return {reinterpret_cast<const char*>(data.data()), data.size()};
   }
@@ -117,6 +130,15 @@ class Reader {
   // After a failure or the close frame: takes `bytes` as discarded or after-close; true then.
   bool past_the_end(std::span<const uint8_t> bytes);
   void on_control(Assembled&& control);
+  void on_message(Assembled&& message);
+  // permessage-deflate: starts a compressed message at its header, inflates its payload.
+  void inflate(const FrameEvent& event);
+  // permessage-deflate: the inflater's output, counted against the limit and validated.
+  std::optional<Error> take_inflated(std::span<const uint8_t> chunk);
+  // The sink handed to the inflater (made per call: a Reader may move).
+  InflateSink inflated_sink() {
+    return [this](std::span<const uint8_t> chunk) { return take_inflated(chunk); };
+  }
   void fail(const Error& error);
   void keep_after_close(std::span<const uint8_t> bytes);
 
@@ -124,6 +146,11 @@ class Reader {
   FrameParser parser_;
   MessageAssembler assembler_;
   std::vector<uint8_t> scratch_;  // feed()'s copy of the input
+  std::optional<Inflater> inflater_;
+  bool inflating_ = false;  // the current message is compressed
+  bool inflated_text_ = false;
+  std::vector<uint8_t> inflated_;
+  Utf8Validator inflated_utf8_;
   std::vector<ReaderEvent> events_;
   const EventSink* sink_ = nullptr;  // set during feed(bytes, sink)
   bool failed_ = false;

@@ -111,7 +111,20 @@ namespace wsprobe::codec {
   X(handshake_repeated_extension, close_code::protocol_error, 0,                                   \
     "RFC 6455 9.1: server selected the same extension twice")                                      \
   X(handshake_extension_not_offered, close_code::protocol_error, 0,                                \
-    "RFC 6455 4.1: server selected an extension the client did not offer")
+    "RFC 6455 4.1: server selected an extension the client did not offer")                         \
+  /* ---- permessage-deflate (RFC 7692): negotiation, then frames and inflating. ---- */           \
+  X(deflate_response_bad_parameter, close_code::protocol_error, 0,                                 \
+    "RFC 7692 7.1: unknown, repeated or invalid permessage-deflate parameter in the response")     \
+  X(deflate_response_not_offered, close_code::protocol_error, 0,                                   \
+    "RFC 7692 7.1.2: response parameter or window the offer did not allow")                        \
+  X(deflate_response_missing_parameter, close_code::protocol_error, 0,                             \
+    "RFC 7692 7.1.1.1: response omits a server parameter the offer asked for")                     \
+  X(rsv1_on_control_or_continuation, close_code::protocol_error, 0,                                \
+    "RFC 7692 6.1: RSV1 set on a control frame or a continuation frame")                           \
+  X(deflate_invalid_data, close_code::invalid_payload, 0,                                          \
+    "RFC 7692 7.2.2: compressed message does not inflate")                                         \
+  X(inflated_message_too_big, close_code::message_too_big, 0,                                      \
+    "RFC 6455 10.4: inflated message larger than the limit")
 
 enum class Rule : uint16_t {
 #define WSPROBE_RULE_ENUM(name, code, status, reason) name,

@@ -4,11 +4,13 @@
 // speak, RFC 6455 4.4). ServerHandshake is the sans-I/O object a server feeds the bytes it reads.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/error.hpp"
 #include "wsprobe/extension_header.hpp"
 #include "wsprobe/http.hpp"
@@ -23,6 +25,8 @@ RequestKind classify_request(const HttpRequest& request);
 
 struct ServerOptions {
   std::vector<std::string> subprotocols;  // supported, in order of preference
+  // permessage-deflate (RFC 7692): accepted with these settings when set; never when not.
+  std::optional<DeflateServerConfig> deflate;
 };
 
 struct AcceptedRequest {
@@ -31,7 +35,9 @@ struct AcceptedRequest {
   std::string host;
   std::vector<std::string> offered_subprotocols;
   std::vector<ExtensionOffer> offered_extensions;
-  std::string subprotocol;  // selected; empty when none
+  std::string subprotocol;                          // selected; empty when none
+  std::vector<ExtensionOffer> selected_extensions;  // answered in Sec-WebSocket-Extensions
+  std::optional<DeflateAgreement> deflate;          // when permessage-deflate was accepted
 };
 
 // Validates a client's upgrade request (RFC 6455 4.2.1). Errors carry the HTTP status to answer.

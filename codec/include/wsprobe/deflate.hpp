@@ -1,0 +1,71 @@
+#pragma once
+// permessage-deflate's payload transformation (RFC 7692 7.2) on zlib's raw deflate: a Deflater
+// that compresses whole messages and an Inflater fed a message's compressed bytes as its frames
+// arrive. Both honour the agreed window and context takeover (deflate_params.hpp).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "wsprobe/deflate_params.hpp"
+#include "wsprobe/error.hpp"
+
+namespace wsprobe::codec {
+
+class Deflater {
+ public:
+  // `level`: zlib's 0-9 (Z_DEFAULT_COMPRESSION is -1); `mem_level`: zlib's 1-9.
+  explicit Deflater(DeflateDirection direction, int level = -1, int mem_level = 8);
+  ~Deflater();
+  Deflater(Deflater&&) noexcept;
+  Deflater& operator=(Deflater&&) noexcept;
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  // Appends the compressed form of one whole message to `out`, without the trailing
+  // 00 00 FF FF (RFC 7692 7.2.1); the context is reset afterwards under no_context_takeover.
+  void compress(std::span<const uint8_t> message, std::vector<uint8_t>& out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Takes inflated bytes a bounded chunk at a time; an Error stops inflating and is returned.
+using InflateSink = std::function<std::optional<Error>(std::span<const uint8_t>)>;
+
+class Inflater {
+ public:
+  // Inflated bytes reach the sink in chunks of at most this many.
+  static constexpr size_t chunk_size = size_t{16} << 10;
+
+  explicit Inflater(DeflateDirection direction);
+  ~Inflater();
+  Inflater(Inflater&&) noexcept;
+  Inflater& operator=(Inflater&&) noexcept;
+  Inflater(const Inflater&) = delete;
+  Inflater& operator=(const Inflater&) = delete;
+
+  // The next compressed bytes of the current message, any split. Returns the sink's error, or
+  // deflate_invalid_data (1007) when the bytes cannot be deflate data.
+  std::optional<Error> feed(std::span<const uint8_t> compressed, const InflateSink& sink);
+  // The message's last bytes were fed: appends 00 00 FF FF (RFC 7692 7.2.2), inflates the rest
+  // and readies the next message (resetting the context under no_context_takeover). Data that
+  // stops inside a deflate block is invalid (1007).
+  std::optional<Error> finish(const InflateSink& sink);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Inflates a whole message at once (tests, the tester): nullopt when it does not inflate or
+// would exceed `limit` bytes.
+std::optional<std::vector<uint8_t>> inflate_message(Inflater& inflater,
+                                                    std::span<const uint8_t> compressed,
+                                                    uint64_t limit = UINT64_MAX);
+
+}  // namespace wsprobe::codec

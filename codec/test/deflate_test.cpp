@@ -1,0 +1,184 @@
+#include "wsprobe/deflate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace wsprobe::codec {
+namespace {
+
+std::vector<uint8_t> from_hex(std::string_view hex) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hex.size() + 1; ++i) {
+    if (hex[i] == ' ') continue;
+    out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    ++i;
+  }
+  return out;
+}
+
+std::vector<uint8_t> bytes(std::string_view s) {
+  return {s.begin(), s.end()};
+}
+
+std::string text(const std::vector<uint8_t>& b) {
+  return {b.begin(), b.end()};
+}
+
+// Text whose repeats lie `distance` bytes apart: compressible only with a window that reaches.
+std::vector<uint8_t> repeats_at(size_t distance, size_t copies) {
+  std::vector<uint8_t> block(distance);
+  uint32_t x = 12345;
+  for (auto& b : block) {
+    x = x * 1103515245 + 12345;
+    b = static_cast<uint8_t>('a' + (x >> 16) % 26);
+  }
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < copies; ++i)
+    out.insert(out.end(), block.begin(), block.end());
+  return out;
+}
+
+std::vector<uint8_t> compress(Deflater& d, const std::vector<uint8_t>& message) {
+  std::vector<uint8_t> out;
+  d.compress(message, out);
+  return out;
+}
+
+constexpr DeflateDirection kDefault{15, false};
+constexpr DeflateDirection kNoTakeover{15, true};
+
+TEST(Deflater, CompressesTheRfcExampleWithoutTheSyncTail) {
+  // RFC 7692 7.2.3.1: "Hello" is f2 48 cd c9 c9 07 00 once 00 00 ff ff is removed.
+  Deflater d(kDefault);
+  EXPECT_EQ(compress(d, bytes("Hello")), from_hex("f2 48 cd c9 c9 07 00"));
+}
+
+TEST(Deflater, UsesTheContextOfEarlierMessagesUnlessToldNotTo) {
+  // RFC 7692 7.2.3.2: the second "Hello" refers back to the first.
+  Deflater keep(kDefault);
+  const auto first = compress(keep, bytes("Hello"));
+  EXPECT_LT(compress(keep, bytes("Hello")).size(), first.size());
+  Deflater reset(kNoTakeover);
+  EXPECT_EQ(compress(reset, bytes("Hello")), first);
+  EXPECT_EQ(compress(reset, bytes("Hello")), first);
+}
+
+TEST(Deflater, CompressesAnEmptyMessageToOneEmptyBlock) {
+  // RFC 7692 7.2.3.6: an empty stored block, 00 without its tail; also after a sync flush.
+  Deflater d(kDefault);
+  EXPECT_EQ(compress(d, {}), from_hex("00"));
+  (void)compress(d, bytes("Hello"));
+  EXPECT_EQ(compress(d, {}), from_hex("00"));
+}
+
+TEST(Inflater, InflatesTheRfcExamples) {
+  Inflater i(kDefault);
+  // RFC 7692 7.2.3.1, 7.2.3.3 (no compression), 7.2.3.4 (BFINAL set).
+  EXPECT_EQ(text(*inflate_message(i, from_hex("f2 48 cd c9 c9 07 00"))), "Hello");
+  EXPECT_EQ(text(*inflate_message(i, from_hex("00 05 00 fa ff 48 65 6c 6c 6f 00"))), "Hello");
+  EXPECT_EQ(text(*inflate_message(i, from_hex("f3 48 cd c9 c9 07 00"))), "Hello");
+  // A message after a BFINAL one still inflates.
+  EXPECT_EQ(text(*inflate_message(i, from_hex("f2 48 cd c9 c9 07 00"))), "Hello");
+}
+
+TEST(Inflater, InflatesTheRfcSharedContextExample) {
+  // RFC 7692 7.2.3.2: the second message is a back reference into the first.
+  Inflater i(kDefault);
+  EXPECT_EQ(text(*inflate_message(i, from_hex("f2 48 cd c9 c9 07 00"))), "Hello");
+  EXPECT_EQ(text(*inflate_message(i, from_hex("f2 00 11 00 00"))), "Hello");
+  Inflater reset(kNoTakeover);
+  EXPECT_EQ(text(*inflate_message(reset, from_hex("f2 48 cd c9 c9 07 00"))), "Hello");
+  EXPECT_FALSE(inflate_message(reset, from_hex("f2 00 11 00 00")));
+}
+
+TEST(Inflater, TakesAnEmptyPayloadAndAnEmptyFinalFragment) {
+  Inflater i(kDefault);
+  EXPECT_EQ(inflate_message(i, {})->size(), 0U);
+  EXPECT_EQ(inflate_message(i, from_hex("00"))->size(), 0U);
+  // RFC 7692 7.2.3.6: "Hello" flushed whole in a first fragment, then a final fragment holding
+  // what is left of an empty stored block once the tail is removed.
+  std::string out;
+  const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
+    out.append(c.begin(), c.end());
+    return std::nullopt;
+  };
+  ASSERT_FALSE(i.feed(from_hex("f2 48 cd c9 c9 07 00 00 00 ff ff"), sink));
+  ASSERT_FALSE(i.feed(from_hex("00"), sink));
+  ASSERT_FALSE(i.finish(sink));
+  EXPECT_EQ(out, "Hello");
+}
+
+TEST(Inflater, FailsDataThatIsNotDeflateWith1007) {
+  Inflater i(kDefault);
+  const InflateSink sink = [](std::span<const uint8_t>) { return std::optional<Error>{}; };
+  const auto err = i.feed(from_hex("ff ff ff ff"), sink);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->rule, Rule::deflate_invalid_data);
+  EXPECT_EQ(err->close_code, close_code::invalid_payload);
+}
+
+TEST(Inflater, FailsAMessageThatStopsInsideABlock) {
+  Deflater d(kDefault);
+  auto data = compress(d, repeats_at(1000, 20));
+  data.resize(data.size() / 2);
+  Inflater i(kDefault);
+  EXPECT_FALSE(inflate_message(i, data));
+}
+
+TEST(Inflater, GivesTheSameBytesWhateverTheSplit) {
+  const auto message = repeats_at(3000, 30);
+  Deflater d(kDefault);
+  const auto data = compress(d, message);
+  Inflater i(kDefault);
+  std::vector<uint8_t> out;
+  size_t largest = 0;
+  const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
+    largest = std::max(largest, c.size());
+    out.insert(out.end(), c.begin(), c.end());
+    return std::nullopt;
+  };
+  for (const uint8_t b : data)
+    ASSERT_FALSE(i.feed(std::span(&b, 1), sink));
+  ASSERT_FALSE(i.finish(sink));
+  EXPECT_EQ(out, message);
+  EXPECT_LE(largest, Inflater::chunk_size);
+}
+
+TEST(Inflater, StopsABombAtTheLimitWithoutInflatingTheRest) {
+  Deflater d(kDefault);
+  const auto bomb = compress(d, std::vector<uint8_t>(size_t{16} << 20, 0));
+  EXPECT_LT(bomb.size(), size_t{32} << 10);
+  Inflater i(kDefault);
+  uint64_t seen = 0;
+  const uint64_t limit = uint64_t{1} << 20;
+  const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
+    if (c.size() > limit - seen) return error_of(Rule::inflated_message_too_big);
+    seen += c.size();
+    return std::nullopt;
+  };
+  const auto err = i.feed(bomb, sink);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->close_code, close_code::message_too_big);
+  EXPECT_LE(seen, limit);
+}
+
+TEST(DeflateRoundTrip, HonoursEveryWindowFrom8To15WithAndWithoutContext) {
+  const auto message = repeats_at(700, 10);
+  for (uint8_t bits = 8; bits <= 15; ++bits) {
+    for (const bool reset : {false, true}) {
+      const DeflateDirection dir{bits, reset};
+      Deflater d(dir);
+      Inflater i(dir);
+      for (int n = 0; n < 3; ++n) {
+        const auto out = inflate_message(i, compress(d, message));
+        ASSERT_TRUE(out) << int(bits) << " " << reset << " " << n;
+        EXPECT_EQ(*out, message);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace wsprobe::codec

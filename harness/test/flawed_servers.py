@@ -1,0 +1,197 @@
+"""Small WebSocket servers with the resource-accounting flaws of the 2020-2026 advisories, to prove
+that the robustness family (conformance/cases/robustness.json), its health check and the server
+watch (--server-pid, --server-cmd) catch each one, naming the case.
+
+    /usr/bin/python3 flawed_servers.py MODE [--port N]
+
+Binds 127.0.0.1 (on N, or a free port) and prints "listening on ws://127.0.0.1:PORT/" when ready.
+Standard library only. Otherwise a correct echo server (masking, RSV bits, opcodes, closes, a
+16 MiB message limit checked at the frame header), except for its mode's flaw:
+
+  crash-on-64bit-length  the process exits (status 3) on a 64-bit length above 2^31 instead of
+                         failing the connection with 1009 (as Tomcat CVE-2020-13935, undici
+                         CVE-2026-1528)
+  preallocate            on a length above the limit, allocates the claimed length before failing
+                         the connection with 1009, as it should: only its memory shows the flaw.
+                         The allocation is capped at PREALLOC_CAP (128 MiB) and held HOLD_SECONDS,
+                         so the test machine stays safe and a 10 ms sampler sees it
+  stall-after-bad-frame  after one protocol violation (an unmasked frame, RSV bits, a reserved
+                         opcode), every connection stalls: no handshake answer, no echo, for at
+                         most STALL_SECONDS (one thread per connection, one shared lock held)
+"""
+import argparse
+import base64
+import hashlib
+import os
+import socket
+import struct
+import threading
+import time
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+LIMIT = 16 << 20
+PREALLOC_CAP = 128 << 20
+HOLD_SECONDS = 0.3
+STALL_SECONDS = 60
+IDLE_SECONDS = 30  # a connection that sends nothing for this long is closed
+
+
+class ProtocolError(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def read_head(conn):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk or len(data) > 65536:
+            return None, b""
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    return head.decode("latin-1"), rest
+
+
+def handshake(conn):
+    """Answers the upgrade (RFC 6455 4.2.2); returns the bytes after the head, or None."""
+    head, rest = read_head(conn)
+    if head is None:
+        return None
+    headers = {}
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    key = headers.get("sec-websocket-key", "").encode()
+    if headers.get("sec-websocket-version") != "13" or not key:
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        return None
+    accept = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
+    conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+    return rest
+
+
+def frame(opcode, payload):
+    n = len(payload)
+    if n < 126:
+        header = bytes([0x80 | opcode, n])
+    elif n < 65536:
+        header = bytes([0x80 | opcode, 126]) + struct.pack("!H", n)
+    else:
+        header = bytes([0x80 | opcode, 127]) + struct.pack("!Q", n)
+    return header + payload
+
+
+def unmask(data, key):
+    n = len(data)
+    mask = int.from_bytes((key * (n // 4 + 1))[:n], "big")
+    return (int.from_bytes(data, "big") ^ mask).to_bytes(n, "big")
+
+
+class Server:
+    def __init__(self, mode):
+        self.mode = mode
+        self.stalled = threading.Event()
+
+    def stall(self):
+        """Everyone waits: the connection that broke it and every later one."""
+        self.stalled.set()
+        time.sleep(STALL_SECONDS)
+
+    def take(self, conn, state, n):
+        while len(state["buf"]) < n:
+            chunk = conn.recv(65536)
+            if not chunk:
+                raise EOFError
+            state["buf"] += chunk
+        out, state["buf"] = state["buf"][:n], state["buf"][n:]
+        return out
+
+    def read_frame(self, conn, state):
+        b0, b1 = self.take(conn, state, 2)
+        n = b1 & 0x7F
+        if n == 126:
+            n = struct.unpack("!H", self.take(conn, state, 2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self.take(conn, state, 8))[0]
+            if self.mode == "crash-on-64bit-length" and n > 1 << 31:
+                os._exit(3)
+        opcode = b0 & 0x0F
+        if b0 & 0x70 or not b1 & 0x80 or opcode in (3, 4, 5, 6, 7, 11, 12, 13, 14, 15):
+            raise ProtocolError(1002)  # RFC 6455 5.1, 5.2
+        if opcode >= 8 and (n > 125 or not b0 & 0x80):
+            raise ProtocolError(1002)  # RFC 6455 5.5
+        if n > LIMIT:
+            if self.mode == "preallocate":
+                claimed = b"\x01" * min(n, PREALLOC_CAP)  # written, so resident
+                time.sleep(HOLD_SECONDS)
+                del claimed
+            raise ProtocolError(1009)  # RFC 6455 7.4.1, at the header
+        key = self.take(conn, state, 4)
+        return b0 & 0x80, opcode, unmask(self.take(conn, state, n), key)
+
+    def serve(self, conn):
+        conn.settimeout(IDLE_SECONDS)
+        if self.stalled.is_set():
+            self.stall()
+            return
+        rest = handshake(conn)
+        if rest is None:
+            return
+        state = {"buf": rest}
+        message, message_op = b"", 0
+        while True:
+            try:
+                fin, op, payload = self.read_frame(conn, state)
+            except ProtocolError as e:
+                if self.mode == "stall-after-bad-frame" and e.code == 1002:
+                    self.stall()
+                    return
+                conn.sendall(frame(8, struct.pack("!H", e.code)))
+                return
+            if self.stalled.is_set():
+                self.stall()
+                return
+            if op == 8:
+                conn.sendall(frame(8, payload[:2]))
+                return
+            if op == 9:
+                conn.sendall(frame(10, payload))
+            elif op in (1, 2, 0):
+                message = payload if op else message + payload
+                message_op = op or message_op
+                if len(message) > LIMIT:
+                    conn.sendall(frame(8, struct.pack("!H", 1009)))
+                    return
+                if fin:
+                    conn.sendall(frame(message_op, message))
+                    message = b""
+
+    def handle(self, conn):
+        try:
+            self.serve(conn)
+        except (EOFError, OSError):
+            pass
+        finally:
+            conn.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("mode", choices=["crash-on-64bit-length", "preallocate", "stall-after-bad-frame"])
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args()
+    server = Server(args.mode)
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", args.port))
+    listener.listen(64)
+    print(f"listening on ws://127.0.0.1:{listener.getsockname()[1]}/", flush=True)
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=server.handle, args=(conn,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
