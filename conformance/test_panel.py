@@ -135,13 +135,15 @@ def write_regenerated_goldens(request):
         # As `wsprobe --update-baseline`: a verdict already accepted keeps its reason; a new
         # non-OK verdict gets a first explanation from the class of the case and the evidence
         # wsprobe recorded; review it before committing.
-        golden["accepted"] = {}
-        for cid, v in sorted(verdicts.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]):
+        # Cases this run did not select (-k, --peer) keep their entries.
+        entries = {cid: e for cid, e in old.items() if cid not in verdicts}
+        for cid, v in verdicts.items():
             if accepted(v) == [OK]:
                 continue
             kept = cid in old and bool(set(accepted(v)) & set(accepted(old[cid]["verdict"])))
             reason = old[cid]["reason"] if kept else explain(cid, v, reasons.get(cid, ""))
-            golden["accepted"][cid] = {"verdict": v, "reason": reason}
+            entries[cid] = {"verdict": v, "reason": reason}
+        golden["accepted"] = dict(sorted(entries.items(), key=lambda kv: [int(x) for x in kv[0].split(".")]))
         with open(golden_path(peer), "w") as f:
             json.dump(golden, f, indent=1)
             f.write("\n")

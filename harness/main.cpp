@@ -68,6 +68,27 @@ int run(int argc, char** argv) {
       ->add_option("--handshake-timeout", serve_o.handshake_timeout,
                    "Seconds to complete the opening handshake")
       ->capture_default_str();
+  // permessage-deflate (RFC 7692 7.1): on by default, with the parameters the server asks for.
+  serve_cmd->add_flag_callback(
+      "--no-deflate", [&] { serve_o.deflate = false; }, "Decline permessage-deflate");
+  serve_cmd->add_flag("--deflate-server-no-context-takeover",
+                      serve_o.deflate_config.server_no_context_takeover,
+                      "Reset the server's compression context after each message");
+  serve_cmd->add_flag("--deflate-client-no-context-takeover",
+                      serve_o.deflate_config.client_no_context_takeover,
+                      "Ask clients to reset their compression context after each message");
+  serve_cmd
+      ->add_option_function<int>(
+          "--deflate-server-max-window-bits",
+          [&](int bits) { serve_o.deflate_config.server_max_window_bits = uint8_t(bits); },
+          "The server's compression window (8-15)")
+      ->check(CLI::Range(8, 15));
+  serve_cmd
+      ->add_option_function<int>(
+          "--deflate-client-max-window-bits",
+          [&](int bits) { serve_o.deflate_config.client_max_window_bits = uint8_t(bits); },
+          "Ask clients for this window (8-15); clients that cannot are declined")
+      ->check(CLI::Range(8, 15));
 
   ConnectOptions connect_o;
   auto* connect_cmd = app.add_subcommand(
@@ -88,6 +109,21 @@ int run(int argc, char** argv) {
                           "Verify the wss server against this CA file");
   connect_cmd->add_flag("--echo", connect_o.echo,
                         "Echo every message back until the server closes (a test client)");
+  // permessage-deflate (RFC 7692 7.1): offered by default, as browsers do.
+  connect_cmd->add_flag_callback(
+      "--no-deflate", [&] { connect_o.deflate = false; }, "Do not offer permessage-deflate");
+  connect_cmd->add_flag("--deflate-server-no-context-takeover",
+                        connect_o.deflate_offer.server_no_context_takeover,
+                        "Ask the server to reset its compression context after each message");
+  connect_cmd->add_flag("--deflate-client-no-context-takeover",
+                        connect_o.deflate_offer.client_no_context_takeover,
+                        "Reset the client's compression context after each message");
+  connect_cmd
+      ->add_option_function<int>(
+          "--deflate-server-max-window-bits",
+          [&](int bits) { connect_o.deflate_offer.server_max_window_bits = uint8_t(bits); },
+          "Ask the server for this compression window (8-15)")
+      ->check(CLI::Range(8, 15));
 
   TestServerOptions ts;
   auto* ts_cmd = app.add_subcommand(

@@ -93,6 +93,7 @@ class Client {
     c.host = url.host_header();
     c.target = url.target;
     c.subprotocols = o_.subprotocols;
+    if (o_.deflate) c.deflate = o_.deflate_offer;
     codec::ClientHandshake handshake(c, codec::openssl_random());
     const std::string& req = handshake.request_bytes();
     const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(req.data()), req.size());
@@ -114,8 +115,11 @@ class Client {
     }
     if (!accepted->subprotocol.empty())
       (void)std::fprintf(stderr, "subprotocol: %s\n", accepted->subprotocol.c_str());
+    if (const auto extensions = handshake.response().headers.single("Sec-WebSocket-Extensions"))
+      (void)std::fprintf(stderr, "extensions: %s\n", std::string(*extensions).c_str());
     codec::ConnectionOptions o;
     o.role = codec::Role::client;
+    o.deflate = accepted->deflate;
     conn_.emplace(o);
     conn_->receive(handshake.leftover());
     handle_events();

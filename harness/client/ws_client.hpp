@@ -7,8 +7,16 @@
 #include <vector>
 
 #include "net/transport.hpp"
+#include "wsprobe/deflate_params.hpp"
 
 namespace wsprobe::harness {
+
+// What browsers offer: "permessage-deflate; client_max_window_bits".
+inline codec::DeflateParameters default_deflate_offer() {
+  codec::DeflateParameters p;
+  p.client_max_window_bits = 0;
+  return p;
+}
 
 struct ConnectOptions {
   std::string url;
@@ -19,6 +27,9 @@ struct ConnectOptions {
   double timeout = 5.0;  // seconds for the handshake, and idle time while waiting for replies
   uint16_t close_code = 1000;
   bool echo = false;  // echo every message until the server closes (for wsprobe test-client)
+  // permessage-deflate (RFC 7692): offered unless off; compresses what it sends when accepted.
+  bool deflate = true;
+  codec::DeflateParameters deflate_offer = default_deflate_offer();
   TlsOptions tls;
 };
 

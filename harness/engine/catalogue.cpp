@@ -523,6 +523,20 @@ bool matches(const std::string& id, const std::string& pattern) {
 
 }  // namespace
 
+std::string_view to_string(Requirement r) {
+  switch (r) {
+    case Requirement::must:
+      return "MUST";
+    case Requirement::should:
+      return "SHOULD";
+    case Requirement::may:
+      return "MAY";
+    case Requirement::informational:
+      break;
+  }
+  return "informational";
+}
+
 bool id_less(const std::string& a, const std::string& b) {
   return id_parts(a) < id_parts(b);
 }

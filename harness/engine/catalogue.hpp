@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/payload.hpp"
@@ -66,6 +67,7 @@ struct HandshakeSpec {
 
 // RFC 2119 keyword of the sentence a case tests; informational cases are graded INFORMATIONAL.
 enum class Requirement : uint8_t { must, should, may, informational };
+std::string_view to_string(Requirement r);  // "MUST", "SHOULD", "MAY", "informational"
 
 struct Case {
   std::string id;

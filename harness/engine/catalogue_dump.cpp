@@ -14,19 +14,6 @@ json bytes_json(const Payload& bytes) {
   return json{{"size", bytes.size()}, {"sha256", sha256_hex(bytes)}};
 }
 
-const char* requirement_name(Requirement r) {
-  switch (r) {
-    case Requirement::must:
-      return "MUST";
-    case Requirement::should:
-      return "SHOULD";
-    case Requirement::may:
-      return "MAY";
-    case Requirement::informational:
-      return "informational";
-  }
-  return "MUST";
-}
 
 json step_json(const Step& s) {
   static const char* kinds[] = {"frame", "raw", "wait", "batch"};
@@ -84,7 +71,7 @@ json case_json(const Case& c) {
          {"description", c.description},
          {"expectation", c.expectation},
          {"timeout", c.timeout},
-         {"requirement", requirement_name(c.requirement)},
+         {"requirement", std::string(to_string(c.requirement))},
          {"informational", c.informational},
          {"slow", c.slow}};
   j["roles"] = json::array();

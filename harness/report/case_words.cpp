@@ -83,20 +83,6 @@ std::string describe_handshake(const HandshakeSpec& h) {
 
 }  // namespace
 
-std::string_view to_string(Requirement r) {
-  switch (r) {
-    case Requirement::must:
-      return "MUST";
-    case Requirement::should:
-      return "SHOULD";
-    case Requirement::may:
-      return "MAY";
-    case Requirement::informational:
-      break;
-  }
-  return "informational";
-}
-
 std::vector<std::string> describe_steps(const Case& c) {
   std::vector<std::string> lines;
   if (c.handshake) lines.push_back(describe_handshake(*c.handshake));

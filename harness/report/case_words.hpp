@@ -11,8 +11,6 @@
 
 namespace wsprobe::harness {
 
-std::string_view to_string(Requirement r);  // "MUST", "SHOULD", "MAY", "informational"
-
 // One line per step ("text frame 'Hello' (5 bytes), written 1 byte at a time").
 std::vector<std::string> describe_steps(const Case& c);
 // The events a conforming peer sends back, in order; "nothing" when none.

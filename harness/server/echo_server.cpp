@@ -92,6 +92,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       }
       codec::ServerOptions server;
       server.subprotocols = options_.subprotocols;
+      if (options_.deflate) server.deflate = options_.deflate_config;
       auto answer = handshake_.accept(server);
       if (!answer.accepted()) return reply_and_close(answer.bytes);
       timer_.cancel();
@@ -99,6 +100,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       codec::ConnectionOptions o;
       o.role = codec::Role::server;
       o.max_message_size = options_.max_message_size;
+      o.deflate = answer.result->deflate;
       conn_.emplace(o);
       data = handshake_.leftover();  // frames in the same segment as the handshake
     }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "wsprobe/deflate_params.hpp"
+
 namespace wsprobe::harness {
 
 struct ServeOptions {
@@ -17,6 +19,10 @@ struct ServeOptions {
   uint64_t max_message_size = uint64_t{16} << 20;
   std::vector<std::string> subprotocols;
   double handshake_timeout = 10.0;  // seconds for a client to complete the opening handshake
+  // permessage-deflate (RFC 7692): accepted with these settings unless off; what it echoes is
+  // then compressed.
+  bool deflate = true;
+  codec::DeflateServerConfig deflate_config;
 };
 
 // Runs until SIGINT or SIGTERM. Prints "listening on ws://HOST:PORT/" as its first line on

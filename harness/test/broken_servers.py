@@ -47,7 +47,7 @@ def read_head(conn):
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(4096)
-        if not chunk:
+        if not chunk or len(data) > 65536:
             return None, b""
         data += chunk
     head, rest = data.split(b"\r\n\r\n", 1)

@@ -20,15 +20,14 @@ Standard library only. Otherwise a correct echo server (masking, RSV bits, opcod
                          most STALL_SECONDS (one thread per connection, one shared lock held)
 """
 import argparse
-import base64
-import hashlib
 import os
 import socket
 import struct
 import threading
 import time
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+from broken_servers import frame, handshake  # the same upgrade and frame writer as the other test peers
+
 LIMIT = 16 << 20
 PREALLOC_CAP = 128 << 20
 HOLD_SECONDS = 0.3
@@ -40,47 +39,6 @@ class ProtocolError(Exception):
     def __init__(self, code):
         super().__init__(code)
         self.code = code
-
-
-def read_head(conn):
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk or len(data) > 65536:
-            return None, b""
-        data += chunk
-    head, rest = data.split(b"\r\n\r\n", 1)
-    return head.decode("latin-1"), rest
-
-
-def handshake(conn):
-    """Answers the upgrade (RFC 6455 4.2.2); returns the bytes after the head, or None."""
-    head, rest = read_head(conn)
-    if head is None:
-        return None
-    headers = {}
-    for line in head.split("\r\n")[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    key = headers.get("sec-websocket-key", "").encode()
-    if headers.get("sec-websocket-version") != "13" or not key:
-        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-        return None
-    accept = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
-    conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
-    return rest
-
-
-def frame(opcode, payload):
-    n = len(payload)
-    if n < 126:
-        header = bytes([0x80 | opcode, n])
-    elif n < 65536:
-        header = bytes([0x80 | opcode, 126]) + struct.pack("!H", n)
-    else:
-        header = bytes([0x80 | opcode, 127]) + struct.pack("!Q", n)
-    return header + payload
 
 
 def unmask(data, key):
