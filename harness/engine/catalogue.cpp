@@ -198,7 +198,8 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
       s.payload = payload_of(c["payload"], o, where);
     } else if (c.contains("code")) {
       const auto code = c["code"].get<uint16_t>();
-      std::vector<uint8_t> bytes{static_cast<uint8_t>(code >> 8), static_cast<uint8_t>(code & 0xFF)};
+      std::vector<uint8_t> bytes{static_cast<uint8_t>(code >> 8),
+                                 static_cast<uint8_t>(code & 0xFF)};
       const auto reason = c.value("reason", std::string());
       bytes.insert(bytes.end(), reason.begin(), reason.end());
       s.payload = std::move(bytes);

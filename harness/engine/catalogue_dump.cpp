@@ -14,7 +14,6 @@ json bytes_json(const Payload& bytes) {
   return json{{"size", bytes.size()}, {"sha256", sha256_hex(bytes)}};
 }
 
-
 json step_json(const Step& s) {
   static const char* kinds[] = {"frame", "raw", "wait", "batch"};
   json j{{"kind", kinds[static_cast<int>(s.kind)]}};

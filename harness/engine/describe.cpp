@@ -29,21 +29,24 @@ std::string format(std::span<const uint8_t> prefix, size_t total, bool printable
   return s + " (" + std::to_string(total) + " bytes)";
 }
 
-bool printable_byte(uint8_t b) { return b >= 0x20 || b == '\t'; }
+bool printable_byte(uint8_t b) {
+  return b >= 0x20 || b == '\t';
+}
 
 }  // namespace
 
 std::string describe_bytes(std::span<const uint8_t> bytes) {
-  return format(bytes, bytes.size(),
-                codec::is_valid_utf8(bytes) && std::all_of(bytes.begin(), bytes.end(), printable_byte));
+  return format(
+      bytes, bytes.size(),
+      codec::is_valid_utf8(bytes) && std::all_of(bytes.begin(), bytes.end(), printable_byte));
 }
 
 std::string describe_payload(const Payload& p) {
   if (!p.generated()) return describe_bytes(p.literal());
   // Printable when the repeated unit is printable ASCII: any cut of it is then text too.
   const auto unit = p.unit();
-  const bool ascii =
-      std::all_of(unit.begin(), unit.end(), [](uint8_t b) { return printable_byte(b) && b < 0x7f; });
+  const bool ascii = std::all_of(unit.begin(), unit.end(),
+                                 [](uint8_t b) { return printable_byte(b) && b < 0x7f; });
   std::vector<uint8_t> prefix(std::min<size_t>(p.size(), 64));
   p.read(0, prefix);
   return format(prefix, p.size(), ascii);

@@ -116,8 +116,9 @@ bool operator==(const Payload& a, const Payload& b) {
 std::string sha256_hex(const Payload& payload) {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
-  for_each_chunk(payload,
-                 [&](std::span<const uint8_t> piece) { EVP_DigestUpdate(ctx, piece.data(), piece.size()); });
+  for_each_chunk(payload, [&](std::span<const uint8_t> piece) {
+    EVP_DigestUpdate(ctx, piece.data(), piece.size());
+  });
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
   EVP_DigestFinal_ex(ctx, md.data(), &len);

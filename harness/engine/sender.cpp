@@ -94,8 +94,7 @@ Outgoing Sender::frame(const Step& s) const {
   return o;
 }
 
-void Sender::for_each_frame(const Step& s,
-                            const std::function<bool(const Outgoing&)>& each) const {
+void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoing&)>& each) const {
   switch (s.kind) {
     case Step::Kind::frame:
       if (s.fragment != 0 && s.payload.size() > s.fragment) {
