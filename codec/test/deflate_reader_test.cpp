@@ -1,6 +1,7 @@
 // permessage-deflate on the receive and send paths: Reader and Connection with deflate agreed.
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -178,7 +179,7 @@ TEST(ReaderDeflate, GivesTheSameEventsWhateverTheSplit) {
     std::vector<uint8_t> message(3000 + i * 500, static_cast<uint8_t>('a' + i));
     std::vector<uint8_t> data;
     d.compress(message, data);
-    const size_t half = data.size() / 2;
+    const auto half = static_cast<std::ptrdiff_t>(data.size() / 2);
     input = cat({input, frame(0x41, {data.begin(), data.begin() + half}), from_hex("89 00"),
                  frame(0x80, {data.begin() + half, data.end()})});
   }

@@ -23,7 +23,7 @@ int list_areas(const CatalogueOptions& options) {
   for (const auto& c : catalogue->cases) {
     auto it =
         std::find_if(areas.begin(), areas.end(), [&](const Area& a) { return a.name == c.area; });
-    if (it == areas.end()) it = areas.insert(areas.end(), Area{c.area});
+    if (it == areas.end()) it = areas.insert(areas.end(), Area{c.area, 0, 0, 0, {}});
     ++it->cases;
     it->server += c.for_server ? 1 : 0;
     it->client += c.for_client ? 1 : 0;

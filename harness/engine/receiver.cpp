@@ -8,7 +8,7 @@ namespace wsprobe::harness {
 
 Receiver::Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
                    std::string peer)
-    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256}),
+    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256, std::nullopt}),
       wire_(wire),
       peer_(std::move(peer)),
       max_message_(max_message),
@@ -49,8 +49,8 @@ void Receiver::on_event(codec::ReaderEvent&& ev) {
       wire_.note('<', describe(e));
       record(std::move(e));
       pong_ = std::move(p->payload);
-    } else if (auto* p = std::get_if<codec::PongEvent>(&ev)) {
-      Expected e{Expected::Kind::pong, std::move(p->payload), {}};
+    } else if (auto* pong = std::get_if<codec::PongEvent>(&ev)) {
+      Expected e{Expected::Kind::pong, std::move(pong->payload), {}};
       wire_.note('<', describe(e));
       record(std::move(e));
     } else if (auto* c = std::get_if<codec::CloseFrameEvent>(&ev)) {

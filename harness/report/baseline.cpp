@@ -212,9 +212,10 @@ Baseline updated(const Baseline& old, const ServerRun& run) {
     } else {
       // Every entry says why; an informational verdict may come without a reason.
       std::string why = r.reason;
-      if (why.empty())
+      if (why.empty()) {
         why = got.behavior == Behavior::informational ? "informational: the RFC leaves this open"
                                                       : "accepted from a run that gave no reason";
+      }
       b.accepted.emplace(r.id, AcceptedVerdict{{got}, why});
     }
   }
