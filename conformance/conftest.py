@@ -1,6 +1,7 @@
 """Fixtures for the conformance driver: the wsprobe binary, the reference server, and the panel
 of third-party servers (conformance/peers/peers.json), each started on a free loopback port,
 waited for by its readiness line, and stopped by pid."""
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -77,15 +78,45 @@ def peer_build_dir(tmp_path_factory):
     return str(tmp_path_factory.mktemp("peers"))
 
 
+def panel_parallel():
+    """How many peers run the catalogue at once (WSPROBE_PANEL_PARALLEL, default 3): a run mostly
+    waits on the peer's timers, so three overlap well on two cores; 1 runs them one by one."""
+    value = os.environ.get("WSPROBE_PANEL_PARALLEL", "3")
+    if not value.isdigit() or int(value) < 1:
+        raise pytest.UsageError(f"WSPROBE_PANEL_PARALLEL wants a count of at least 1, got {value!r}")
+    return int(value)
+
+
+def selected_peers(session):
+    """The peers the collected panel tests ask for, in collection order."""
+    peers = {}
+    for item in session.items:
+        peer = getattr(item, "callspec", None) and item.callspec.params.get("peer")
+        if peer and item.get_closest_marker("panel"):
+            peers.setdefault(peer["name"], peer)
+    return list(peers.values())
+
+
 @pytest.fixture(scope="session")
-def panel_results(wsprobe, peer_build_dir, tmp_path_factory):
-    """Runs the catalogue once per peer, lazily; returns a function peer name -> results."""
-    cache = {}
+def panel_results(wsprobe, peer_build_dir, tmp_path_factory, request):
+    """Runs the catalogue once per peer; returns a function peer -> results. The first call starts
+    every selected peer's run in a pool (panel_parallel() at a time) and waits for the one asked."""
+    futures = {}
     out_dir = str(tmp_path_factory.mktemp("panel"))
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=panel_parallel())
+    request.addfinalizer(lambda: pool.shutdown(wait=True, cancel_futures=True))
 
     def results(peer):
-        if peer["name"] in cache:
-            return cache[peer["name"]]
+        if not futures:
+            wanted = request.config.getoption("--peer")
+            for p in selected_peers(request.session):
+                if not wanted or p["name"] in wanted:
+                    futures[p["name"]] = pool.submit(run_peer, p)
+        if peer["name"] not in futures:
+            futures[peer["name"]] = pool.submit(run_peer, peer)
+        return futures[peer["name"]].result()
+
+    def run_peer(peer):
         env = dict(os.environ)
         subst = lambda s: s.replace("{out}", peer_build_dir)
         env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
@@ -104,14 +135,14 @@ def panel_results(wsprobe, peer_build_dir, tmp_path_factory):
                 extra += ["--limit", str(peer["limit"])]
             else:
                 extra += ["--exclude", "17.*"]
-            cache[peer["name"]] = run_catalogue(wsprobe, url, peer["name"], out_dir, extra)
+            got = run_catalogue(wsprobe, url, peer["name"], out_dir, extra)
         finally:
             stop(proc)
         # Keep the report for ci/matrix.
         os.makedirs(os.path.join(ROOT, "reports", "panel"), exist_ok=True)
         with open(os.path.join(ROOT, "reports", "panel", f"{peer['name']}.json"), "w") as f:
-            json.dump({peer["name"]: cache[peer["name"]]}, f, indent=1)
-        return cache[peer["name"]]
+            json.dump({peer["name"]: got}, f, indent=1)
+        return got
 
     def rerun(peer, case_id):
         """The case alone against a fresh start of the peer, for a verdict that differs from its

@@ -2,6 +2,7 @@
 by itself, fails the cases (no crash), stays under 256 MiB of RSS, and a server that answers a close
 slowly or never costs the run under a minute. Measures wall time and the tester's peak RSS, prints
 them (pytest -s) and writes them to reports/hostile.json (or $WSPROBE_HOSTILE_REPORT)."""
+import fcntl
 import json
 import os
 import re
@@ -82,14 +83,19 @@ def cases_done(log):
 
 
 def record(mode, figures):
+    """Adds one mode's figures to the shared report; ctest runs the modes as concurrent tests,
+    so the read-modify-write holds a lock on the file."""
     os.makedirs(os.path.dirname(REPORT), exist_ok=True)
-    try:
-        with open(REPORT) as f:
-            report = json.load(f)
-    except (OSError, ValueError):
-        report = {}
-    report[mode] = figures
-    with open(REPORT, "w") as f:
+    with open(REPORT, "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        f.seek(0)
+        try:
+            report = json.loads(f.read() or "{}")
+        except ValueError:
+            report = {}
+        report[mode] = figures
+        f.seek(0)
+        f.truncate()
         json.dump(report, f, indent=2, sort_keys=True)
 
 
@@ -113,6 +119,11 @@ def test_whole_catalogue_against_a_hostile_server_ends_bounded(wsprobe, broken_s
     url = broken_server(mode)
     log = tmp_path / "wsprobe.log"
     code, elapsed, rss_kib, killed = run_measured([wsprobe, "test-server", url], log)
+    if time_bound is not None and TIMED and not killed and elapsed >= time_bound:
+        # Confirm before failing: the other tests share the two cores; a second run past the
+        # bound is the tester's, not one slow moment's.
+        print(f"\nhostile {mode}: {elapsed:.1f} s, over {time_bound:.0f} s: running it again to confirm")
+        code, elapsed, rss_kib, killed = run_measured([wsprobe, "test-server", url], log)
     figures = {"exit_code": code, "seconds": round(elapsed, 1), "peak_rss_mib": round(rss_kib / 1024, 1),
                "killed": killed, "cases_done": cases_done(log), "wsprobe": os.path.abspath(wsprobe),
                "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
