@@ -58,12 +58,13 @@ def test_both_directions_over_wss(area, wsprobe, certificate, tmp_path):
     cert, key = certificate
     server, url = start([wsprobe, "serve", "--port", "0", "--cert", cert, "--key", key])
     try:
-        ids = [c["id"] for c in load_cases() if c["area"] == area]
+        ids = [c["id"] for c in load_cases() if c["area"] == area and "server" in c["roles"]]
         selection = sum((["--cases", i] for i in ids), [])
         out = tmp_path / "server.json"
-        run = subprocess.run([wsprobe, "test-server", url, "--agent", "wss", "--ca", cert, "--jobs", "2",
-                              "--json", str(out), *selection], capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0, run.stdout[-2000:]
+        if ids:  # not a client-only area (client_handshake, ...)
+            run = subprocess.run([wsprobe, "test-server", url, "--agent", "wss", "--ca", cert, "--jobs", "2",
+                                  "--json", str(out), *selection], capture_output=True, text=True, timeout=300)
+            assert run.returncode == 0, run.stdout[-2000:]
     finally:
         stop(server)
     ids = [c["id"] for c in load_cases() if c["area"] == area and "client" in c["roles"]]

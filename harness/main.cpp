@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/ws_client.hpp"
+#include "commands/browser.hpp"
 #include "commands/explain.hpp"
 #include "commands/list.hpp"
 #include "commands/test_client.hpp"
@@ -202,9 +203,11 @@ int run(int argc, char** argv) {
   tc_cmd->add_flag("--no-builtin-cases{false}", tc.builtin_cases,
                    "Run only the cases given with --catalogue");
   tc_cmd->add_option("--json", tc.json_path,
-                     "Write Autobahn's index.json shape here on /updateReports");
-  tc_cmd->add_option("--junit", tc.junit_path, "Write JUnit XML here on /updateReports");
-  tc_cmd->add_option("--report-dir", tc.report_dir, "Write the HTML report here on /updateReports");
+                     "Write Autobahn's index.json shape here (kept up to date case by case, "
+                     "final on /updateReports)");
+  tc_cmd->add_option("--junit", tc.junit_path, "Write JUnit XML here (as --json)");
+  tc_cmd->add_option("--report-dir", tc.report_dir,
+                     "Write the HTML report and per-case JSON here (as --json)");
   tc_cmd->add_option("--cert", tc.cert_file, "PEM certificate chain: serve wss")
       ->check(CLI::ExistingFile);
   tc_cmd->add_option("--key", tc.key_file, "PEM private key for --cert")->check(CLI::ExistingFile);
@@ -222,12 +225,32 @@ int run(int argc, char** argv) {
                      "worse than its baseline");
   tc_cmd->add_flag("--update-baseline", tc.update_baseline,
                    "(Re)write --baseline from the agent's run on /updateReports");
+  BrowserOptions browser;
+  auto* browser_opt =
+      tc_cmd
+          ->add_option("--browser", browser.name,
+                       "Start this browser headless as the client (the page at /), exit with the "
+                       "verdict after its report")
+          ->check(CLI::IsMember({"chromium", "firefox"}));
+  tc_cmd
+      ->add_option("--browser-binary", browser.binary,
+                   "The browser's executable (default: chromium or firefox[-esr] on PATH)")
+      ->needs(browser_opt);
+  tc_cmd->add_option("--browser-timeout", browser.timeout, "Seconds the browser's run may take")
+      ->capture_default_str()
+      ->needs(browser_opt);
   tc_cmd->footer(
       "Examples:\n"
       "  wsprobe test-client --port 9001 --exit-after-report --report-dir reports/clients &\n"
       "  ./my-autobahn-client-script ws://127.0.0.1:9001   # /getCaseCount, /runCase, "
       "/updateReports\n"
-      "  wsprobe test-client --port 0 --baseline ci/client-baseline.json --exit-after-report");
+      "  wsprobe test-client --port 0 --baseline ci/client-baseline.json --exit-after-report\n"
+      "  wsprobe test-client --browser firefox --report-dir reports/firefox   # or open / in a "
+      "browser\n"
+      "Reports are rewritten as each case starts and ends: a client that crashes or hangs leaves "
+      "them naming the case it reached (INCOMPLETE: no verdict yet). SIGTERM or SIGINT exits at "
+      "once: 0/1 as the last /updateReports said if no case ran since, else 1 if a case FAILED, "
+      "else 2 (the run is incomplete).");
 
   CatalogueOptions cases_o;
   bool cases_json = false;
@@ -283,7 +306,9 @@ int run(int argc, char** argv) {
       (void)std::fprintf(stderr, "wsprobe test-client: --cert and --key go together\n");
       return 2;
     }
-    return test_client(tc);
+    if (browser.name.empty()) return test_client(tc);
+    if (tc_cmd->count("--port") == 0) tc.port = 0;  // a free port: nobody else needs to know it
+    return test_client_in_browser(tc, browser);
   }
   if (cases_cmd->parsed()) return print_cases(cases_o, cases_json);
   if (list_cmd->parsed()) return list_areas(list_o);

@@ -2,7 +2,12 @@
 // `wsprobe test-client`: listens and runs the catalogue against clients that connect (Autobahn
 // fuzzingserver's role), speaking Autobahn's URL protocol so existing client test scripts work
 // unchanged: /getCaseCount, /runCase?case=N&agent=A (or casetuple=ID), /updateReports?agent=A.
+// The reports are rewritten as each case starts and ends (report/live_reports.hpp), so a client
+// that crashes or hangs leaves them naming the case it reached; /updateReports writes them final.
+// SIGTERM and SIGINT exit at once with the verdict so far: what the last /updateReports said if
+// no case ran since, else 1 when a finished case FAILED, else 2 (an incomplete run is no pass).
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +35,11 @@ struct TestClientOptions {
   bool exit_after_report = false;       // exit on /updateReports: 0 nothing FAILED, 1 something did
   bool verbose = false;                 // one progress line per case (default: one per area)
   bool update_baseline = false;         // (re)write the baseline from the (single) agent's run
+  // For a client wsprobe starts itself (--browser, commands/browser.hpp): called once listening,
+  // with the listener's URL; then polled between connections (at least once a second): a
+  // non-empty answer ends the run with exit 2 and that message.
+  std::function<void(const std::string& url)> on_listening;
+  std::function<std::string()> stop_reason;
 };
 
 int test_client(const TestClientOptions& options);

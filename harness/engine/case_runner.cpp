@@ -6,6 +6,8 @@
 #include "engine/closing.hpp"
 #include "engine/conversation.hpp"
 #include "engine/describe.hpp"
+#include "engine/handshake_response.hpp"
+#include "engine/masking.hpp"
 #include "engine/opening.hpp"
 #include "engine/verdict.hpp"
 
@@ -62,7 +64,11 @@ class CaseRun {
 
  private:
   CaseResult play(Opening opening) {
-    if (opening.open) {
+    if (opening.open && refusal_expected()) {
+      conversation_.feed(opening.leftover);
+      run_steps(opening.first_step_sent ? 1 : 0);
+      watch_refusal();
+    } else if (opening.open) {
       conversation_.feed(opening.leftover);
       run_steps(opening.first_step_sent ? 1 : 0);
       finish(case_, server_, conversation_, receiver_, wire_, result_);
@@ -76,12 +82,62 @@ class CaseRun {
                         receiver_.close_received(), receiver_.peer()},
             result_);
     }
+    if (result_.peer_closed_tcp_first && result_.behavior == Behavior::ok) {
+      result_.behavior = Behavior::non_strict;  // a SHOULD (RFC 6455 7.1.1)
+      result_.reason = receiver_.peer() +
+                       " closed TCP first after the closing handshake; the server should (RFC "
+                       "6455 7.1.1)";
+    }
+    if (server_) judge_masking();
     result_.duration_ms = static_cast<int64_t>(wire_.elapsed_ms());
     wire_.close();
     return std::move(result_);
   }
 
+  // The tester as the server, with a handshake response the client must refuse (RFC 6455 4.1).
+  [[nodiscard]] bool refusal_expected() const {
+    return server_ && case_.handshake_response && case_.handshake_response->refuse;
+  }
+
+  // Reads what the client does with the response until it sends a frame, closes, or the case's
+  // timeout passes; the steps (a message to echo) have made a client that took it go on.
+  void watch_refusal() {
+    conversation_.pump_until(wire_.after(case_.timeout),
+                             [this] { return receiver_.frames() > 0 || receiver_.violation(); });
+    conversation_.poll();  // the rest of what came with it (a close frame after a message)
+    RefusalObservation seen;
+    seen.frames = receiver_.frames();
+    seen.close_frame = receiver_.close_received();
+    seen.violation = receiver_.violation();
+    seen.http_request = starts_like_http_request(receiver_.head());
+    seen.tcp_closed = conversation_.tcp_closed();
+    seen.peer = receiver_.peer();
+    for (const auto& e : receiver_.events())
+      result_.received.push_back(describe(e));
+    judge_refusal_by_client(seen, result_);
+    if (case_.requirement == Requirement::should && result_.behavior == Behavior::failed) {
+      result_.behavior = Behavior::non_strict;  // a SHOULD broken, not a MUST
+      result_.behavior_close = CloseBehavior::ok;
+    }
+    wire_.note('*', result_.reason);
+  }
+
+  // RFC 6455 5.3, 10.3: every frame a client sends has a fresh, unpredictable key.
+  void judge_masking() {
+    MaskingJudge keys;
+    for (const auto& k : receiver_.mask_keys()) {
+      keys.add(k);
+      result_.mask_keys.push_back(key_value(k));
+    }
+    const std::string finding = keys.finding();
+    if (finding.empty()) return;
+    result_.behavior = Behavior::failed;
+    result_.reason = "masking keys: " + finding + " (RFC 6455 5.3, 10.3)";
+    wire_.note('*', result_.reason);
+  }
+
   void run_steps(size_t first) {
+    const auto kill = wire_.after(case_.timeout);  // bounds the awaited round trips
     size_t i = first;
     for (; i < case_.steps.size() && conversation_.alive() && !receiver_.close_received(); ++i) {
       const Step& s = case_.steps[i];
@@ -89,18 +145,32 @@ class CaseRun {
         conversation_.pause(s.wait, s.tag);
         continue;
       }
+      const size_t before = receiver_.events().size();
       sender_.for_each_frame(s, [this](const Outgoing& frame) {
         // A fragmented step stops at a frame boundary once the peer has closed.
         if (!conversation_.alive() || receiver_.close_received()) return false;
         conversation_.send(frame);
         return true;
       });
+      if (s.await != 0 && !await_events(before + s.await, kill)) break;
     }
     if (i < case_.steps.size() && receiver_.close_received() && !conversation_.tcp_closed()) {
       wire_.note('*', receiver_.peer() + " closed first: " +
                           std::to_string(case_.steps.size() - i) + " step(s) not sent");
     }
     conversation_.poll();
+  }
+
+  // Reads until `count` events have arrived; false (noted) when the case's time ran out first.
+  bool await_events(size_t count, Clock::time_point kill) {
+    auto arrived = [&] { return receiver_.events().size() >= count || receiver_.close_received(); };
+    conversation_.pump_until(kill, arrived);
+    if (receiver_.events().size() >= count) return true;
+    if (conversation_.alive() && !receiver_.close_received()) {
+      wire_.note('*', "no answer to event " + std::to_string(count) +
+                          " within the case's time: the rest of the steps are not sent");
+    }
+    return false;
   }
 
   const Case& case_;

@@ -134,9 +134,13 @@ Payload payload_of(const json& p, const CatalogueOptions& o, const std::string& 
   } else {
     throw CaseError(where + ": payload object needs hex, repeat, repeat_hex or data");
   }
-  const uint64_t n = count_of(p.at("count"), o, where);
+  // "count" copies of the unit, or exactly "size" bytes with the last copy cut (Autobahn's 9.x
+  // sends "BAsd7&jh23" repeated to 64 KiB).
+  if (p.contains("count") == p.contains("size"))
+    throw CaseError(where + ": a repeat payload needs count or size (one of them)");
   if (unit.empty()) return {};
-  const uint64_t size = n * unit.size();
+  const uint64_t size = p.contains("size") ? count_of(p["size"], o, where)
+                                           : count_of(p["count"], o, where) * unit.size();
   if (size > generate_above) return Payload::repeated(std::move(unit), size);
   return Payload::repeated(std::move(unit), size).bytes();
 }
@@ -182,7 +186,7 @@ size_t repeat_of(const json& j, const std::string& where) {
 Step step_of(const json& j, const CatalogueOptions& o, const std::string& where) {
   only_keys(j,
             {"send", "raw", "wait", "tag", "close", "batch", "chop", "parts", "pause", "tags",
-             "fragment", "with_handshake", "repeat"},
+             "fragment", "with_handshake", "repeat", "await"},
             where);
   Step s;
   if (j.contains("send")) {
@@ -230,6 +234,7 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
   if (j.contains("tags")) s.tags = j["tags"].get<std::vector<std::string>>();
   s.fragment = j.value("fragment", size_t{0});
   s.with_handshake = j.value("with_handshake", false);
+  s.await = j.value("await", size_t{0});
   return s;
 }
 
@@ -268,7 +273,8 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
 // it must complete cleanly, and the two verdict rules Autobahn attaches to some cases.
 CloseExpectation close_of(const json& c, const std::string& where) {
   if (!c.is_object()) throw CaseError(where + ": close must be an object");
-  only_keys(c, {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails"},
+  only_keys(c,
+            {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails", "linger"},
             where + " close");
   CloseExpectation x;
   const std::string by = c.at("by").get<std::string>();
@@ -284,6 +290,7 @@ CloseExpectation close_of(const json& c, const std::string& where) {
   x.require_clean = c.value("clean", true);
   x.wrong_endpoint_fatal = c.value("wrong_endpoint_fatal", false);
   x.wrong_code_fails = c.value("wrong_code_fails", false);
+  x.linger = c.value("linger", 0.0);
   return x;
 }
 
@@ -322,11 +329,38 @@ HandshakeSpec handshake_of(const json& h, const std::string& where) {
   return spec;
 }
 
+// What the tester answers to a client's handshake (RFC 6455 4.2.2), changed; client cases only.
+HandshakeResponseSpec handshake_response_of(const json& h, const std::string& where) {
+  const std::string at = where + " handshake_response";
+  only_keys(h, {"status", "reason", "version", "remove", "set", "add", "chop", "pause", "refuse"},
+            at);
+  HandshakeResponseSpec spec;
+  spec.status = h.value("status", spec.status);
+  if (spec.status < 100 || spec.status > 599) throw CaseError(at + ": status is 100-599");
+  spec.reason = h.value("reason", spec.reason);
+  spec.version = h.value("version", spec.version);
+  if (spec.version != "HTTP/1.1" && spec.version != "HTTP/1.0")
+    throw CaseError(at + ": version is HTTP/1.1 or HTTP/1.0");
+  if (h.contains("remove")) spec.remove = h["remove"].get<std::vector<std::string>>();
+  if (h.contains("set")) {
+    for (const auto& [k, v] : h["set"].items())
+      spec.set.emplace_back(k, v.get<std::string>());
+  }
+  if (h.contains("add")) {
+    for (const auto& kv : h["add"])
+      spec.add.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
+  }
+  spec.chop = h.value("chop", spec.chop);
+  spec.pause = h.value("pause", spec.pause);
+  spec.refuse = h.value("refuse", spec.refuse);
+  return spec;
+}
+
 Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
              const std::string& where) {
   only_keys(j,
             {"id", "rfc", "rfc_text", "requirement", "roles", "slow", "description", "expectation",
-             "steps", "expect", "close", "timeout", "handshake"},
+             "steps", "expect", "close", "timeout", "handshake", "handshake_response"},
             where);
   Case c;
   c.id = j.at("id").get<std::string>();
@@ -363,6 +397,11 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
   }
   if (j.contains("close")) c.close = close_of(j["close"], where);
   if (j.contains("handshake")) c.handshake = handshake_of(j["handshake"], where);
+  if (j.contains("handshake_response")) {
+    c.handshake_response = handshake_response_of(j["handshake_response"], where);
+    if (c.for_server)
+      throw CaseError(where + ": a handshake_response case tests clients: roles [\"client\"]");
+  }
   return c;
 }
 

@@ -35,6 +35,9 @@ struct Step {
   double wait = 0;                // wait: seconds
   std::string tag;          // wait: marker recorded when the wait ends with the connection open
   std::vector<Step> batch;  // batch: frames written in one TCP write
+  // After the step, read until this many more events have arrived before the next step (within
+  // the case's timeout): Autobahn's 9.7/9.8 send each message after the echo of the last.
+  size_t await = 0;
 };
 
 // What a case expects to receive, in order.
@@ -53,6 +56,9 @@ struct CloseExpectation {
   bool wrong_endpoint_fatal = false;  // the peer must be the one that fails (Autobahn's 1007 cases)
   bool wrong_code_fails = false;      // a close code not in `codes` fails the case (Autobahn's 7.x)
   bool fc1000 = false;                // we close with 1000 once the expected events arrived
+  // As the server, wait this long after the closing handshake before closing TCP: a client that
+  // closes it first meanwhile is NON-STRICT (RFC 6455 7.1.1: the server closes first).
+  double linger = 0;
 };
 
 struct HandshakeSpec {
@@ -63,6 +69,22 @@ struct HandshakeSpec {
   std::vector<std::pair<std::string, std::string>> add;
   std::vector<int> expect_status{101};
   std::vector<std::pair<std::string, std::string>> expect_header;
+};
+
+// What the tester, as the server, answers to a client's opening handshake (RFC 6455 4.2.2),
+// changed from the codec's 101: the status line, headers to remove, to set (the field renamed as
+// given, so a case can change a name's letter case) and to add. "{accept}" in a value is the
+// correct Sec-WebSocket-Accept for the client's key. Client cases only.
+struct HandshakeResponseSpec {
+  int status = 101;
+  std::string reason;  // "": the usual phrase for the status
+  std::string version = "HTTP/1.1";
+  std::vector<std::string> remove;
+  std::vector<std::pair<std::string, std::string>> set;
+  std::vector<std::pair<std::string, std::string>> add;
+  size_t chop = 0;      // write the head in pieces of this many bytes (0: one write)
+  double pause = 0;     // seconds between the pieces
+  bool refuse = false;  // the client must refuse it (RFC 6455 4.1): see judge_refusal_by_client
 };
 
 // RFC 2119 keyword of the sentence a case tests; informational cases are graded INFORMATIONAL.
@@ -88,6 +110,7 @@ struct Case {
   std::optional<std::vector<Expected>> non_strict;
   CloseExpectation close;
   std::optional<HandshakeSpec> handshake;
+  std::optional<HandshakeResponseSpec> handshake_response;
 };
 
 struct CatalogueOptions {

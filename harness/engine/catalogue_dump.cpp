@@ -47,6 +47,7 @@ json step_json(const Step& s) {
   j["pause"] = s.pause;
   j["tags"] = s.tags;
   j["with_handshake"] = s.with_handshake;
+  if (s.await != 0) j["await"] = s.await;  // only when set: older cases keep their digests
   return j;
 }
 
@@ -87,6 +88,7 @@ json case_json(const Case& c) {
                 {"wrong_endpoint_fatal", c.close.wrong_endpoint_fatal},
                 {"wrong_code_fails", c.close.wrong_code_fails},
                 {"fc1000", c.close.fc1000}};
+  if (c.close.linger > 0) j["close"]["linger"] = c.close.linger;  // client cases only
   if (c.handshake) {
     const auto& h = *c.handshake;
     j["handshake"] = {{"method", h.method},
@@ -96,6 +98,12 @@ json case_json(const Case& c) {
                       {"add", h.add},
                       {"expect_status", h.expect_status},
                       {"expect_header", h.expect_header}};
+  }
+  if (c.handshake_response) {
+    const auto& h = *c.handshake_response;
+    j["handshake_response"] = {{"status", h.status}, {"reason", h.reason}, {"version", h.version},
+                               {"remove", h.remove}, {"set", h.set},       {"add", h.add},
+                               {"chop", h.chop},     {"pause", h.pause},   {"refuse", h.refuse}};
   }
   return j;
 }

@@ -46,6 +46,14 @@ void finish(const Case& c, bool tester_is_server, Conversation& conv, const Rece
       conv.mark_tcp_closed();
     }
   }
+  if (conv.alive() && tester_is_server && conv.sent_close() && closed() && close.linger > 0) {
+    // RFC 6455 7.1.1: the client SHOULD wait for the server to close TCP; see whether it does.
+    conv.pump_until(wire.after(close.linger), [] { return false; });
+    if (conv.tcp_closed()) {
+      r.peer_closed_tcp_first = true;
+      wire.note('*', receiver.peer() + " closed TCP before the server did (RFC 6455 7.1.1)");
+    }
+  }
   if (conv.alive() && tester_is_server && conv.sent_close() && closed()) {
     conv.mark_tcp_closed();  // RFC 6455 7.1.1: as the server, we close TCP first
     wire.note('*', "closing TCP (the server closes first)");

@@ -85,7 +85,7 @@ void Conversation::send(const Outgoing& frame) {
     if (frame.pause > 0 && !receiver_.close_received() && alive()) {
       pause(frame.pause, k < frame.tags.size() ? frame.tags[k] : "");
     } else {
-      poll();
+      poll_now();
     }
   }
   in_frame_ = false;
@@ -140,6 +140,10 @@ void Conversation::feed(std::span<uint8_t> bytes) {
 
 void Conversation::poll() {
   pump_until(Clock::now(), [] { return false; });
+}
+
+void Conversation::poll_now() {
+  pump_until(Transport::no_wait, [] { return false; });
 }
 
 void Conversation::pump_until(Clock::time_point deadline, const std::function<bool()>& done) {

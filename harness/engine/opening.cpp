@@ -1,8 +1,11 @@
 #include "engine/opening.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "engine/describe.hpp"
+#include "engine/handshake_response.hpp"
 #include "wsprobe/handshake.hpp"
 
 namespace wsprobe::harness {
@@ -166,14 +169,25 @@ Opening open_as_server(const Case& c, const codec::HttpRequest& request,
         "the client's upgrade request is invalid: " + std::string(accepted.error().reason));
     return o;
   }
-  const std::string response = codec::build_accept_response(accepted.value());
+  const auto& spec = c.handshake_response;
+  const std::string response = spec ? build_case_response(*spec, accepted.value())
+                                    : codec::build_accept_response(accepted.value());
   r.http_response = response;
   std::vector<uint8_t> first(response.begin(), response.end());
   o.first_step_sent = append_first_frame(c, sender, first, wire);
-  wire.note('>', "handshake response: HTTP/1.1 101 Switching Protocols");
-  if (wire.write(first, wire.after(open_handshake_timeout)).status != IoStatus::ok) {
-    handshake_failed(r, wire, "the client closed the connection during the opening handshake");
-    return o;
+  wire.note('>', "handshake response: " + response.substr(0, response.find("\r\n")));
+  // A dribbled response (RFC 6455 4.1: the client reads the head as it comes, in any pieces).
+  const size_t piece = spec && spec->chop > 0 ? spec->chop : first.size();
+  const auto deadline = wire.after(open_handshake_timeout);
+  for (size_t at = 0; at < first.size(); at += piece) {
+    if (at > 0 && spec && spec->pause > 0)
+      std::this_thread::sleep_for(std::chrono::duration<double>(spec->pause));
+    const size_t n = std::min(piece, first.size() - at);
+    if (wire.write(std::span(first).subspan(at, n), deadline).status != IoStatus::ok) {
+      if (spec && spec->refuse) break;  // it closed: the verdict reads that
+      handshake_failed(r, wire, "the client closed the connection during the opening handshake");
+      return o;
+    }
   }
   o.open = true;
   o.leftover = std::move(leftover);

@@ -1,5 +1,6 @@
 #include "engine/receiver.hpp"
 
+#include <algorithm>
 #include <variant>
 
 #include "engine/describe.hpp"
@@ -32,13 +33,21 @@ std::optional<std::vector<uint8_t>> Receiver::take_pong() {
 }
 
 void Receiver::feed(std::span<uint8_t> bytes) {
+  constexpr size_t head_size = 16;
+  if (head_.size() < head_size) {
+    const size_t n = std::min(head_size - head_.size(), bytes.size());
+    head_.append(reinterpret_cast<const char*>(bytes.data()), n);
+  }
   // Each event is handled as it is read: a flood of tiny frames never piles up events.
   reader_.feed_in_place(bytes, [this](codec::ReaderEvent&& ev) { on_event(std::move(ev)); });
 }
 
 void Receiver::on_event(codec::ReaderEvent&& ev) {
   {
-    if (auto* m = std::get_if<codec::MessageEvent>(&ev)) {
+    if (auto* h = std::get_if<codec::FrameHeaderEvent>(&ev)) {
+      ++frames_;
+      if (h->header.masked && keys_.size() < max_keys) keys_.push_back(h->header.mask);
+    } else if (auto* m = std::get_if<codec::MessageEvent>(&ev)) {
       const auto kind =
           m->opcode == codec::Opcode::text ? Expected::Kind::text : Expected::Kind::binary;
       Expected e{kind, std::move(m->data), {}};

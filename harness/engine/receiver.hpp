@@ -35,6 +35,13 @@ class Receiver {
   [[nodiscard]] const std::optional<uint16_t>& close_code() const { return close_code_; }
   [[nodiscard]] const std::string& close_reason() const { return close_reason_; }
   [[nodiscard]] const std::string& peer() const { return peer_; }
+  // Frame headers read (a close frame's included), and the masking keys of the masked ones in
+  // order (the first max_keys): a client's keys are judged (RFC 6455 5.3, engine/masking.hpp).
+  [[nodiscard]] uint64_t frames() const { return frames_; }
+  [[nodiscard]] const std::vector<codec::MaskKey>& mask_keys() const { return keys_; }
+  // The first bytes the peer sent, whatever they are (a refusing client may send HTTP).
+  [[nodiscard]] const std::string& head() const { return head_; }
+  static constexpr size_t max_keys = size_t{1} << 16;
 
   // The payload of the latest ping not yet answered (RFC 6455 5.5.3: answering only the most
   // recent one is enough), taken once.
@@ -57,6 +64,9 @@ class Receiver {
   std::string close_reason_;
   std::optional<std::vector<uint8_t>> pong_;
   uint64_t after_close_noted_ = 0;
+  uint64_t frames_ = 0;
+  std::vector<codec::MaskKey> keys_;
+  std::string head_;
 };
 
 }  // namespace wsprobe::harness

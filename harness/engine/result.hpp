@@ -100,6 +100,11 @@ struct CaseResult {
   std::string health;
   std::optional<ServerMemory> server_memory;
   std::string server_exit;
+  // The tester as the server: the client's masking keys in order (capped), for the judgement over
+  // the whole run (RFC 6455 5.3, engine/masking.hpp). Not reported per case.
+  std::vector<uint32_t> mask_keys;
+  // The tester as the server, lingering after the closing handshake: the client closed TCP first.
+  bool peer_closed_tcp_first = false;
 
   // The case counts as failed: a MUST broken (Autobahn's FAILED, WRONG CODE or UNCLEAN).
   [[nodiscard]] bool failed() const;

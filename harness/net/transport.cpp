@@ -36,8 +36,12 @@ IoResult run_with_deadline(asio::io_context& ctx, tcp::socket& socket, Clock::ti
     bytes = n;
   });
   ctx.restart();
-  // A deadline already past still gives the operation a moment: a poll, not a skip.
-  ctx.run_until(std::max(deadline, Clock::now() + std::chrono::milliseconds(1)));
+  if (deadline == Transport::no_wait) {
+    ctx.poll();  // what is ready completes; nothing is waited for
+  } else {
+    // A deadline already past still gives the operation a moment: a poll, not a skip.
+    ctx.run_until(std::max(deadline, Clock::now() + std::chrono::milliseconds(1)));
+  }
   if (!done) {
     asio::error_code ignored;
     socket.cancel(ignored);

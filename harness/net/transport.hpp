@@ -48,8 +48,10 @@ class Transport {
 
   // Writes all of `bytes`, or fails, by the deadline.
   virtual IoResult write(std::span<const uint8_t> bytes, Clock::time_point deadline) = 0;
-  // Reads what arrives, waiting at most until the deadline (a past deadline only polls).
+  // Reads what arrives, waiting at most until the deadline. A past deadline still gives the peer
+  // a moment (1 ms) to answer; `no_wait` (the earliest time point) takes only what is there.
   virtual IoResult read_some(std::span<uint8_t> buffer, Clock::time_point deadline) = 0;
+  static constexpr Clock::time_point no_wait = Clock::time_point::min();
   virtual void close() = 0;
 };
 

@@ -54,6 +54,10 @@ std::string describe_step(const Step& s) {
              seconds(s.pause) + " between them";
       }
       if (s.with_handshake) d += ", in the same TCP write as the opening handshake";
+      if (s.await != 0) {
+        d += ", then wait for " + std::to_string(s.await) + (s.await == 1 ? " event" : " events") +
+             " back";
+      }
       return d;
     case Step::Kind::raw:
       return "raw bytes " + describe_bytes(s.raw) +

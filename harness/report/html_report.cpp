@@ -23,7 +23,7 @@ table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f2f2f2}
 .v-OK{background:#c8f0c8}.v-NON-STRICT{background:#f8f0a0}.v-INFORMATIONAL{background:#d8e8ff}
-.v-UNIMPLEMENTED{background:#e0e0e0}.v-FAILED,.c-worse{background:#f4b8b8}.c-better{background:#c8f0c8}.c-changed{background:#f8f0a0}
+.v-UNIMPLEMENTED{background:#e0e0e0}.v-INCOMPLETE,#live{background:#f8d0a0}.v-FAILED,.c-worse{background:#f4b8b8}.c-better{background:#c8f0c8}.c-changed{background:#f8f0a0}
 .chip{display:inline-block;padding:0 6px;margin:1px;border-radius:3px;white-space:nowrap}
 td.v-OK a,td.v-FAILED a{color:#123}
 pre{background:#f7f7f7;padding:8px;overflow-x:auto;white-space:pre-wrap}
@@ -179,16 +179,17 @@ std::string what_happened(const ServerRun& run, const CaseResult& r, const std::
   return s;
 }
 
-std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
-                      const std::string& peer) {
-  const std::string head(headline(r));
-  std::string h = page_head(run.agent + " " + c.id);
-  h += "<p><a href=\"index.html\">&larr; all cases</a></p><h1>Case " + escape_markup(c.id) +
-       " &mdash; " + escape_markup(run.agent) + "</h1>";
-  h += "<p>" + chip(head, head) + " behavior " + escape_markup(std::string(to_string(r.behavior))) +
-       ", close " + escape_markup(std::string(to_string(r.behavior_close))) + "</p>";
-  h += "<h2>The requirement</h2><p>RFC 6455 " + escape_markup(c.rfc) + ", " +
-       std::string(to_string(c.requirement)) + "</p>";
+// A case page's top: the title, then `verdict` (the verdict chip and words).
+std::string case_page_head(const ServerRun& run, const Case& c, const std::string& verdict) {
+  return page_head(run.agent + " " + c.id) +
+         "<p><a href=\"index.html\">&larr; all cases</a></p><h1>Case " + escape_markup(c.id) +
+         " &mdash; " + escape_markup(run.agent) + "</h1><p>" + verdict + "</p>";
+}
+
+// What the case asks, in words: the requirement, what the tester sends, what it expects.
+std::string case_requirement(const Case& c, const std::string& peer) {
+  std::string h = "<h2>The requirement</h2><p>RFC 6455 " + escape_markup(c.rfc) + ", " +
+                  std::string(to_string(c.requirement)) + "</p>";
   if (!c.rfc_text.empty()) h += "<blockquote>" + escape_markup(c.rfc_text) + "</blockquote>";
   h += "<h2>What the tester sent</h2><p>" + escape_markup(c.description) + "</p>" +
        list(describe_steps(c), "Nothing beyond the opening handshake.");
@@ -197,7 +198,17 @@ std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
   if (c.non_strict) {
     h += "<p>Also accepted, as NON-STRICT:</p>" + list(describe_expected(*c.non_strict), "");
   }
-  h += "<p>" + escape_markup(describe_close(c, "the " + peer)) + "</p>";
+  return h + "<p>" + escape_markup(describe_close(c, "the " + peer)) + "</p>";
+}
+
+std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
+                      const std::string& peer) {
+  const std::string head(headline(r));
+  std::string h = case_page_head(
+      run, c,
+      chip(head, head) + " behavior " + escape_markup(std::string(to_string(r.behavior))) +
+          ", close " + escape_markup(std::string(to_string(r.behavior_close))));
+  h += case_requirement(c, peer);
   h += "<h2>What happened</h2>" + what_happened(run, r, peer);
   h += "<h2>Details</h2><table><tr><th>Duration</th><td>" + std::to_string(r.duration_ms) +
        " ms</td></tr><tr><th>Confirmation</th><td>" +
@@ -219,6 +230,36 @@ std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
     h += "<tr><td>" + ms(e.t_ms) + "</td><td>" + dir + "</td><td>" + folded(e.text) + "</td></tr>";
   }
   return h + "</table></body></html>";
+}
+
+// A live run's running case (report.hpp): what it asks, and that it has no verdict yet.
+std::string running_page(const ServerRun& run, const Case& c) {
+  return case_page_head(run, c, chip(incomplete_verdict, incomplete_verdict)) +
+         case_requirement(c, run.peer) +
+         "<h2>What happened</h2><p>No verdict: " + escape_markup(incomplete_reason) +
+         ".</p></body></html>";
+}
+
+// Live runs: which case each client reached last, above everything else.
+std::string live_banner(const std::vector<ServerRun>& runs) {
+  std::string items;
+  for (const auto& run : runs) {
+    if (!run.live) continue;
+    const auto& l = *run.live;
+    items +=
+        "<li>" + escape_markup(run.agent) + ": " + std::to_string(run.results.size()) + " of " +
+        std::to_string(l.selected) + " cases have a verdict; last case reached: " + "<a href=\"" +
+        case_report_name(run.agent, l.last_case, "html") + "\">" + escape_markup(l.last_case) +
+        "</a> " +
+        (l.running != nullptr
+             ? chip(incomplete_verdict, incomplete_verdict) + " " + escape_markup(incomplete_reason)
+             : escape_markup(last_case_note)) +
+        "</li>";
+  }
+  if (items.empty()) return {};
+  return "<section id=\"live\"><h2>Run not finished</h2><p>This report was written while the "
+         "clients ran, before /updateReports.</p><ul>" +
+         items + "</ul></section>";
 }
 
 // The summary: per area (rows) and server (columns), the counts by verdict.
@@ -320,16 +361,25 @@ std::string attention(const Catalogue& catalogue, const std::vector<ServerRun>& 
 }  // namespace
 
 bool write_html(const std::string& dir, const Catalogue& catalogue,
-                const std::vector<ServerRun>& runs, std::string& error) {
+                const std::vector<ServerRun>& runs, std::string& error,
+                const std::string& only_case) {
   std::filesystem::create_directories(dir);
   // Every case any server ran, in catalogue order; servers may have run different selections.
   std::map<std::string, const Case*, bool (*)(const std::string&, const std::string&)> cases(
       id_less);
   std::vector<std::map<std::string, size_t>> index(runs.size());  // per run: id -> result
   for (size_t s = 0; s < runs.size(); ++s) {
+    if (const Case* c = runs[s].live ? runs[s].live->running : nullptr) {
+      cases[c->id] = c;
+      if ((only_case.empty() || only_case == c->id) &&
+          !write_file(dir + "/" + case_report_name(runs[s].agent, c->id, "html"),
+                      running_page(runs[s], *c), error))
+        return false;
+    }
     for (size_t k = 0; k < runs[s].results.size(); ++k) {
       cases[runs[s].cases[k]->id] = runs[s].cases[k];
       index[s][runs[s].cases[k]->id] = k;
+      if (!only_case.empty() && runs[s].cases[k]->id != only_case) continue;
       const std::string page = case_report_name(runs[s].agent, runs[s].cases[k]->id, "html");
       if (!write_file(dir + "/" + page,
                       case_page(runs[s], *runs[s].cases[k], runs[s].results[k], runs[s].peer),
@@ -341,12 +391,14 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
   for (const auto& [id, c] : cases)
     if (std::find(areas.begin(), areas.end(), c->area) == areas.end()) areas.push_back(c->area);
 
-  std::string h = page_head("wsprobe report") + "<h1>wsprobe report</h1>";
+  std::string h = page_head("wsprobe report") + "<h1>wsprobe report</h1>" + live_banner(runs);
   h += summary(catalogue, runs, areas) + attention(catalogue, runs);
   h += "<section id=\"cases\"><h2>All cases</h2><div id=\"filters\">Verdict <select id=\"fv\">"
        "<option value=\"\">any</option>";
   for (const char* v : verdicts)
     h += std::string("<option>") + v + "</option>";
+  if (std::any_of(runs.begin(), runs.end(), [](const ServerRun& r) { return r.live.has_value(); }))
+    h += std::string("<option>") + incomplete_verdict + "</option>";
   h += "<option value=\"WORSE\">worse than the baseline</option><option "
        "value=\"BETTER\">better than the baseline</option></select> Area <select id=\"fa\">"
        "<option value=\"\">any</option>";
@@ -370,6 +422,15 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
     std::set<std::string> tokens;
     std::string cells;
     for (size_t s = 0; s < runs.size(); ++s) {
+      const auto& live = runs[s].live;
+      if (live && live->running != nullptr && live->running->id == id) {
+        tokens.insert(incomplete_verdict);
+        cells += std::string("<td class=\"v-") + incomplete_verdict + "\" title=\"" +
+                 escape_markup(incomplete_reason) + "\"><a href=\"" +
+                 case_report_name(runs[s].agent, id, "html") + "\">" + incomplete_verdict +
+                 "</a> <span class=\"small\">last case reached</span></td>";
+        continue;
+      }
       const auto it = index[s].find(id);
       if (it == index[s].end()) {
         cells += "<td class=\"small\">not run</td>";
@@ -394,7 +455,12 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
                (r.remote_close_code
                     ? " <span class=\"small\">" + std::to_string(*r.remote_close_code) + "</span>"
                     : std::string()) +
-               mark + "</td>";
+               mark +
+               (live && live->running == nullptr && live->last_case == id
+                    ? std::string(" <span class=\"chip v-") + incomplete_verdict +
+                          "\">last case reached</span>"
+                    : std::string()) +
+               "</td>";
     }
     std::string data_v;
     for (const auto& t : tokens)

@@ -31,6 +31,38 @@ void add_server_fields(Json& j, const CaseResult& r) {
   }
 }
 
+// A live run's mark (report.hpp): the running case with no verdict, or the last one reached.
+void add_progress(nlohmann::json& agent, const ServerRun& run) {
+  if (const auto* c = run.live->running) {
+    agent[c->id] = {{"behavior", incomplete_verdict},
+                    {"behaviorClose", incomplete_verdict},
+                    {"duration", 0},
+                    {"remoteCloseCode", nullptr},
+                    {"reportfile", case_report_name(run.agent, c->id, "json")},
+                    {"progress", "running"}};
+  } else if (agent.contains(run.live->last_case)) {
+    agent[run.live->last_case]["progress"] = "last";
+  }
+}
+
+// The per-case file of a running case: what it is, and that it has no verdict.
+bool write_running_case_json(const std::string& dir, const ServerRun& run, std::string& error) {
+  const auto* c = run.live->running;
+  const ordered_json j = {
+      {"agent", run.agent},
+      {"id", c->id},
+      {"rfc", c->rfc},
+      {"description", c->description},
+      {"expectation", c->expectation},
+      {"behavior", incomplete_verdict},
+      {"behaviorClose", incomplete_verdict},
+      {"reason", incomplete_reason},
+      {"progress", "running"},
+  };
+  return write_file(dir + "/" + case_report_name(run.agent, c->id, "json"), j.dump(2) + "\n",
+                    error);
+}
+
 }  // namespace
 
 std::string case_report_name(const std::string& agent, const std::string& id,
@@ -58,6 +90,7 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
                      {"reportfile", case_report_name(run.agent, r.id, "json")}};
       add_server_fields(agent[r.id], r);
     }
+    if (run.live) add_progress(agent, run);
   }
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -65,12 +98,15 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
 }
 
 bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>& runs,
-                           std::string& error) {
+                           std::string& error, const std::string& only_case) {
   std::filesystem::create_directories(dir);
   for (const auto& run : runs) {
+    if (run.live && run.live->running && (only_case.empty() || only_case == run.live->running->id))
+      if (!write_running_case_json(dir, run, error)) return false;
     for (size_t k = 0; k < run.results.size(); ++k) {
       const auto& r = run.results[k];
       const auto* c = run.cases[k];
+      if (!only_case.empty() && r.id != only_case) continue;
       ordered_json log = ordered_json::array();
       for (const auto& e : r.log)
         log.push_back({e.t_ms, std::string(1, e.dir), e.text});

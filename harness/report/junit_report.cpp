@@ -5,6 +5,15 @@
 #include "report/report.hpp"
 
 namespace wsprobe::harness {
+namespace {
+
+std::string testcase_head(const ServerRun& run, const Case& c, const char* time) {
+  return "    <testcase classname=\"" + escape_markup(run.agent + "." + c.area) + "\" name=\"" +
+         escape_markup(c.id + " (RFC 6455 " + c.rfc + ") " + c.description) + "\" time=\"" + time +
+         "\">\n";
+}
+
+}  // namespace
 
 bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, std::string& error) {
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"wsprobe\">\n";
@@ -15,20 +24,25 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       failures += r.failed() ? 1 : 0;
       skipped += r.behavior == Behavior::unimplemented ? 1 : 0;
     }
+    const Case* running = run.live ? run.live->running : nullptr;
     char time[32];
     (void)std::snprintf(time, sizeof(time), "%.3f", run.seconds);
     x += "  <testsuite name=\"" + escape_markup(run.agent) + "\" tests=\"" +
-         std::to_string(run.results.size()) + "\" failures=\"" + std::to_string(failures) +
-         "\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + time + "\">\n";
-    x += "    <properties><property name=\"url\" value=\"" + escape_markup(run.url.str()) +
-         "\"/></properties>\n";
+         std::to_string(run.results.size() + (running != nullptr ? 1 : 0)) + "\" failures=\"" +
+         std::to_string(failures) + (running != nullptr ? "\" errors=\"1" : "") + "\" skipped=\"" +
+         std::to_string(skipped) + "\" time=\"" + time + "\">\n";
+    x += "    <properties><property name=\"url\" value=\"" + escape_markup(run.url.str()) + "\"/>";
+    if (run.live) {
+      x += "<property name=\"lastCase\" value=\"" + escape_markup(run.live->last_case) +
+           "\"/><property name=\"lastCaseState\" value=\"" +
+           (running != nullptr ? "running" : "finished") + "\"/>";
+    }
+    x += "</properties>\n";
     for (size_t k = 0; k < run.results.size(); ++k) {
       const auto& r = run.results[k];
       const auto* c = run.cases[k];
       (void)std::snprintf(time, sizeof(time), "%.3f", static_cast<double>(r.duration_ms) / 1000.0);
-      x += "    <testcase classname=\"" + escape_markup(run.agent + "." + c->area) + "\" name=\"" +
-           escape_markup(c->id + " (RFC 6455 " + c->rfc + ") " + c->description) + "\" time=\"" +
-           time + "\">\n";
+      x += testcase_head(run, *c, time);
       std::string evidence = "expected: " + c->expectation +
                              "\nbehavior: " + std::string(to_string(r.behavior)) +
                              ", close: " + std::string(to_string(r.behavior_close)) + "\n";
@@ -47,6 +61,11 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
         x += "      <system-out>" + escape_markup(evidence) + "</system-out>\n";
       }
       x += "    </testcase>\n";
+    }
+    if (running != nullptr) {  // no verdict yet: an error in JUnit's words, not a failure
+      x += testcase_head(run, *running, "0.000") + "      <error message=\"" +
+           escape_markup(incomplete_reason) + "\" type=\"" + incomplete_verdict +
+           "\"/>\n    </testcase>\n";
     }
     x += "  </testsuite>\n";
   }

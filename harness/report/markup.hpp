@@ -1,6 +1,7 @@
 #pragma once
 // What the report writers share: escaping for XML and HTML, and writing a file.
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -41,12 +42,24 @@ inline std::string escape_markup(std::string_view s) {
   return out;
 }
 
-// Writes `text` to `path`; on failure sets `error` naming the file.
+// Writes `text` to `path`; on failure sets `error` naming the file. Atomically: into PATH.tmp,
+// then renamed over PATH, so a reader (or a kill mid-write: test-client rewrites its reports after
+// every case) sees the old file or the new one, never a truncated one.
 inline bool write_file(const std::string& path, std::string_view text, std::string& error) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) {
-    error = "cannot write " + path;
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) {
+      error = "cannot write " + tmp;
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    error = "cannot write " + path + ": " + ec.message();
     return false;
   }
   return true;

@@ -2,6 +2,7 @@
 // What a test-server run produced, and the writers that turn it into reports: the terminal
 // summary, Autobahn's index.json, JUnit XML and a self-contained HTML report.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,24 @@ struct CaseChange {
   std::string reason;  // the run's reason for its verdict
 };
 
+// A test-client report written while the client runs (report/live_reports.hpp), before its
+// /updateReports: which case the client reached last. The writers mark that case (index.json
+// "progress": "running" or "last"); reports without it are exactly the final ones.
+struct LiveRun {
+  std::string last_case;          // the id of the case the client reached last
+  const Case* running = nullptr;  // that case when it has started and has no verdict yet
+  size_t selected = 0;            // the cases offered to the client (/getCaseCount)
+};
+
+// The words for a case with no verdict yet, in every report.
+inline constexpr const char* incomplete_verdict = "INCOMPLETE";
+inline constexpr const char* incomplete_reason =
+    "the client did not finish this case: it started and had no verdict when this report was "
+    "written (if the run stopped here, the client crashed or hung in it, or wsprobe was stopped)";
+inline constexpr const char* last_case_note =
+    "the last case the client reached: no case started after it and the client has not asked "
+    "for /updateReports (if the run stopped here, the client stopped in or right after it)";
+
 struct ServerRun {
   std::string agent;
   Url url;
@@ -36,6 +55,7 @@ struct ServerRun {
   std::string peer = "server";      // what was tested, for the reports' words: "client" too
   std::string baseline;             // the baseline file compared with, if any
   std::vector<CaseChange> changes;  // every case not as the baseline accepted, in run order
+  std::optional<LiveRun> live;      // test-client only, before /updateReports
 };
 
 // Autobahn's per-case report file name: agent lower-cased, [^a-z0-9] -> '_', dots -> '_'.
@@ -46,12 +66,19 @@ std::string case_report_name(const std::string& agent, const std::string& id,
 size_t print_summary(const Catalogue& catalogue, const std::vector<ServerRun>& runs, bool color);
 
 // Autobahn's index.json: {agent: {case: {behavior, behaviorClose, duration, remoteCloseCode,
-// reportfile}}}. With a report directory, writes the per-case JSON files it names too.
+// reportfile}}}. A live run (test-client before /updateReports) adds "progress" to one case of
+// each agent: "running" for a case started with no verdict yet (its behavior and behaviorClose
+// are "INCOMPLETE", duration 0), or "last" for the last case the client reached, which has its
+// verdict. The running case's per-case JSON file says so too ("progress": "running").
 bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std::string& error);
+// With `only_case`, the per-case files of that case id alone (the live reports' update).
 bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>& runs,
-                           std::string& error);
+                           std::string& error, const std::string& only_case = {});
+// A live run's running case is a <testcase> with an <error type="INCOMPLETE">; the testsuite
+// gets errors="1" and the properties lastCase and lastCaseState ("running" or "finished").
 bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, std::string& error);
 bool write_html(const std::string& dir, const Catalogue& catalogue,
-                const std::vector<ServerRun>& runs, std::string& error);
+                const std::vector<ServerRun>& runs, std::string& error,
+                const std::string& only_case = {});
 
 }  // namespace wsprobe::harness

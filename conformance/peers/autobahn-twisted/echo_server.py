@@ -1,0 +1,23 @@
+"""Echo server on Debian's python3-autobahn, Twisted flavour (python3-twisted). Prints the readiness line."""
+import sys
+
+from autobahn.twisted.websocket import WebSocketServerFactory, WebSocketServerProtocol
+from twisted.internet import reactor
+
+
+class Echo(WebSocketServerProtocol):
+    def onMessage(self, payload, isBinary):
+        self.sendMessage(payload, isBinary)
+
+
+def main(port):
+    factory = WebSocketServerFactory()
+    factory.protocol = Echo
+    factory.setProtocolOptions(maxMessagePayloadSize=2**25, maxFramePayloadSize=2**25)
+    listener = reactor.listenTCP(port, factory, interface="127.0.0.1")
+    print(f"listening on ws://127.0.0.1:{listener.getHost().port}/", flush=True)
+    reactor.run()
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

@@ -1,0 +1,103 @@
+#include "engine/handshake_response.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "wsprobe/accept_key.hpp"
+#include "wsprobe/http.hpp"
+
+namespace wsprobe::harness {
+namespace {
+
+// "{accept}" in a case's value: the proof the client checks (RFC 6455 4.2.2 step 5.4).
+std::string expand(std::string value, const std::string& accept) {
+  static constexpr std::string_view token = "{accept}";
+  for (size_t at = value.find(token); at != std::string::npos; at = value.find(token, at)) {
+    value.replace(at, token.size(), accept);
+    at += accept.size();
+  }
+  return value;
+}
+
+void verdict(CaseResult& r, Behavior b, CloseBehavior close, std::string why) {
+  r.behavior = b;
+  r.behavior_close = close;
+  r.reason = std::move(why);
+}
+
+}  // namespace
+
+std::string build_case_response(const HandshakeResponseSpec& spec,
+                                const codec::AcceptedRequest& accepted) {
+  // The codec's 101, read back as fields: every part the case leaves alone stays correct.
+  const std::string base = codec::build_accept_response(accepted);
+  codec::HttpHeadParser parser(codec::HttpKind::response);
+  parser.feed({reinterpret_cast<const uint8_t*>(base.data()), base.size()});
+  codec::HttpResponse response = parser.response();
+  const std::string accept = codec::compute_accept(accepted.key);
+  if (spec.status != response.status) response.reason.clear();
+  response.status = spec.status;
+  if (!spec.reason.empty()) response.reason = spec.reason;
+  response.version_minor = spec.version == "HTTP/1.0" ? 0 : 1;
+  auto& fields = response.headers.fields;
+  for (const auto& name : spec.remove)
+    std::erase_if(fields, [&](const auto& f) { return codec::iequals(f.name, name); });
+  for (const auto& [name, value] : spec.set) {
+    const std::string& n = name;  // a plain name: lambdas cannot capture bindings
+    auto it = std::find_if(fields.begin(), fields.end(),
+                           [&](const auto& f) { return codec::iequals(f.name, n); });
+    if (it != fields.end()) {
+      *it = {name, expand(value, accept)};  // the name as the case spells it
+    } else {
+      fields.push_back({name, expand(value, accept)});
+    }
+  }
+  for (const auto& [name, value] : spec.add)
+    fields.push_back({name, expand(value, accept)});
+  return codec::serialize_response(response);
+}
+
+bool starts_like_http_request(std::string_view head) {
+  // RFC 9112 3: method SP ...; a method is a token, in practice upper-case letters.
+  size_t i = 0;
+  while (i < head.size() && std::isupper(static_cast<unsigned char>(head[i])) != 0)
+    ++i;
+  return i > 0 && i < head.size() && head[i] == ' ';
+}
+
+void judge_refusal_by_client(const RefusalObservation& seen, CaseResult& r) {
+  r.closed_by_me = false;
+  r.was_clean = seen.tcp_closed;
+  const std::string& who = seen.peer;
+  const uint64_t other_frames = seen.frames - (seen.close_frame ? 1 : 0);
+  if (other_frames > 0) {
+    verdict(r, Behavior::failed, CloseBehavior::failed,
+            who + " sent " + std::to_string(other_frames) +
+                " WebSocket frame(s) after a response it must refuse: it took it as an upgrade "
+                "(RFC 6455 4.1)");
+  } else if (seen.close_frame) {
+    verdict(r, Behavior::non_strict, CloseBehavior::ok,
+            who +
+                " refused the response with a close frame; the connection was never "
+                "established, so failing it is closing TCP (RFC 6455 7.1.7, 4.1)");
+  } else if (seen.http_request) {
+    verdict(r, Behavior::ok, CloseBehavior::ok,
+            who + " sent a new HTTP request: it did not take the response as an upgrade");
+  } else if (seen.violation) {
+    verdict(r, Behavior::failed, CloseBehavior::failed,
+            who +
+                " sent bytes that are neither a WebSocket frame nor an HTTP request after a "
+                "response it must refuse");
+  } else if (seen.tcp_closed) {
+    verdict(r, Behavior::ok, CloseBehavior::ok,
+            who + " refused the response: it closed the connection without sending a frame");
+  } else {
+    r.timers |= timer_kill;
+    verdict(r, Behavior::non_strict, CloseBehavior::ok,
+            who +
+                " sent nothing but kept the connection open until the timeout; failing the "
+                "connection closes it (RFC 6455 4.1, 7.1.1)");
+  }
+}
+
+}  // namespace wsprobe::harness

@@ -1,0 +1,211 @@
+"""WebSocket clients, each broken on purpose in one way, following Autobahn's client URL protocol
+(/getCaseCount, /runCase?case=N&agent=A, /updateReports?agent=A) against `wsprobe test-client`.
+Each echoes every message back, answers pings and echoes close frames, as Autobahn's test clients
+do; `correct` keeps every rule the client cases judge, the others break one:
+
+  correct            validates the 101 (RFC 6455 4.1), fresh random masking keys (5.3), limits
+  any-response       takes any response as an upgrade (status, Upgrade, Connection, Accept, ...)
+  no-accept-check    validates the 101 but never looks at Sec-WebSocket-Accept
+  zero-key           masks every frame with the key 00 00 00 00
+  one-key            masks every frame with one key drawn once per connection
+  counter-key        masking keys count up by one, frame after frame
+  no-limits          no message limit, and takes a 64-bit length with its top bit set as a length
+  one-read-head      takes the first read after the request as the whole response head
+  closes-first       closes TCP right after its close frame, not waiting for the server's
+
+usage: flawed_clients.py FLAW URL AGENT   (URL: the tester's, e.g. ws://127.0.0.1:9001/)
+Every read is bounded in time: the client never hangs on a silent tester."""
+import base64
+import hashlib
+import os
+import socket
+import struct
+import sys
+import urllib.parse
+
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+LIMIT = 16 << 20  # as the reference client's: 16 MiB
+READ_TIMEOUT = 10.0
+
+
+class Failed(Exception):
+    """The client fails the connection (RFC 6455 7.1.7) with this close code (None: drop TCP)."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+class Client:
+    def __init__(self, flaw, host, port, target):
+        self.flaw = flaw
+        self.sock = socket.create_connection((host, port), timeout=READ_TIMEOUT)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = bytearray()
+        self.key_counter = int.from_bytes(os.urandom(4), "big")
+        self.one_key = os.urandom(4)
+        self.open = self.handshake(host, port, target)
+
+    # --- the opening handshake (RFC 6455 4.1) ---
+
+    def handshake(self, host, port, target):
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        self.sock.sendall(request.encode())
+        head = self.read_head()
+        if head is None:
+            return False
+        if self.flaw == "any-response":
+            return True
+        lines = head.decode("latin-1").split("\r\n")
+        status = lines[0].split(" ", 2)
+        fields = {}
+        for line in lines[1:]:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                fields.setdefault(name.strip().lower(), []).append(value.strip())
+        expected = base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+        tokens = [t.strip().lower() for v in fields.get("connection", []) for t in v.split(",")]
+        ok = (len(status) >= 2 and status[0] == "HTTP/1.1" and status[1] == "101"
+              and fields.get("upgrade", [""])[-1].lower() == "websocket" and len(fields.get("upgrade", [])) == 1
+              and "upgrade" in tokens
+              and (self.flaw == "no-accept-check" or fields.get("sec-websocket-accept") == [expected])
+              and "sec-websocket-protocol" not in fields and "sec-websocket-extensions" not in fields)
+        if not ok:
+            self.sock.close()  # not established: failing it is closing TCP, no close frame
+        return ok
+
+    def read_head(self):
+        while b"\r\n\r\n" not in self.buf:
+            data = self.recv()
+            if not data:
+                return None
+            self.buf += data
+            if self.flaw == "one-read-head":
+                break  # the flaw: whatever the first read gave is the head
+        head, _, rest = bytes(self.buf).partition(b"\r\n\r\n")
+        self.buf = bytearray(rest)
+        return head
+
+    def recv(self):
+        try:
+            return self.sock.recv(1 << 20)
+        except OSError:
+            return b""
+
+    # --- frames (RFC 6455 5) ---
+
+    def mask_key(self):
+        if self.flaw == "zero-key":
+            return b"\0\0\0\0"
+        if self.flaw == "one-key":
+            return self.one_key
+        if self.flaw == "counter-key":
+            self.key_counter = (self.key_counter + 1) & 0xFFFFFFFF
+            return self.key_counter.to_bytes(4, "big")
+        return os.urandom(4)
+
+    def send(self, opcode, payload):
+        key = self.mask_key()
+        n = len(payload)
+        if n < 126:
+            head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        elif n < 65536:
+            head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        else:
+            head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+        masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        try:
+            self.sock.sendall(head + key + masked)
+        except OSError:
+            pass
+
+    def need(self, n):
+        while len(self.buf) < n:
+            data = self.recv()
+            if not data:
+                raise Failed(None)
+            self.buf += data
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def frame(self, pending=0):
+        """The next frame; `pending`: bytes of the message it continues, for the limit."""
+        b0, b1 = self.need(2)
+        fin, rsv, opcode, masked, n = b0 >> 7, (b0 >> 4) & 7, b0 & 15, b1 >> 7, b1 & 127
+        if n == 126:
+            n = struct.unpack("!H", self.need(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self.need(8))[0]
+            if n >> 63 and self.flaw != "no-limits":
+                raise Failed(1002)  # RFC 6455 5.2: the most significant bit MUST be 0
+        if masked or rsv or opcode in (3, 4, 5, 6, 7) or opcode > 10:
+            raise Failed(1002)  # RFC 6455 5.1, 5.2
+        if opcode >= 8 and (n > 125 or not fin):
+            raise Failed(1002)  # RFC 6455 5.5
+        if (0 if opcode >= 8 else pending) + n > LIMIT and self.flaw != "no-limits":
+            raise Failed(1009)  # RFC 6455 10.4: at the header, before the payload
+        return fin, opcode, self.need(n)
+
+    def run(self):
+        """Echoes until the closing handshake; returns the first text message received."""
+        first, message, kind = None, bytearray(), None
+        try:
+            while True:
+                fin, opcode, payload = self.frame(len(message))
+                if opcode == 8:
+                    self.send(8, payload[:2])  # echo the code (RFC 6455 5.5.1)
+                    self.wait_for_server_close()
+                    return first
+                if opcode == 9:
+                    self.send(10, payload)
+                    continue
+                if opcode == 10:
+                    continue
+                if opcode == 0 and kind is None or opcode in (1, 2) and kind is not None:
+                    raise Failed(1002)  # RFC 6455 5.4
+                if opcode in (1, 2):
+                    kind = opcode
+                message += payload
+                if fin:
+                    if kind == 1:
+                        try:
+                            message.decode("utf-8")
+                        except UnicodeDecodeError:
+                            raise Failed(1007)
+                        if first is None:
+                            first = bytes(message).decode()
+                    self.send(kind, message)
+                    message, kind = bytearray(), None
+        except Failed as f:
+            if f.code is not None:
+                self.send(8, struct.pack("!H", f.code))
+                self.wait_for_server_close()
+            self.sock.close()
+            return first
+
+    def wait_for_server_close(self):
+        # RFC 6455 7.1.1: the server closes TCP first; the client waits for it.
+        while self.flaw != "closes-first" and self.recv():
+            pass
+        self.sock.close()
+
+
+def session(flaw, url, target):
+    parsed = urllib.parse.urlparse(url)
+    client = Client(flaw, parsed.hostname, parsed.port, target)
+    return client.run() if client.open else None
+
+
+def main():
+    flaw, url, agent = sys.argv[1:4]
+    count = int(session("correct", url, "/getCaseCount"))
+    for n in range(1, count + 1):
+        session(flaw, url, f"/runCase?case={n}&agent={agent}")
+    session("correct", url, f"/updateReports?agent={agent}")
+
+
+if __name__ == "__main__":
+    main()

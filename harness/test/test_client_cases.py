@@ -1,0 +1,115 @@
+"""The client cases (conformance/cases/client_*.json) against clients broken on purpose
+(flawed_clients.py): each flawed client gets its non-OK verdict on exactly the cases meant to catch
+its flaw, and OK on every other; the correct client gets OK on all. The masking flaws are also
+caught over the whole run (the line test-client prints at /updateReports)."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import HERE, start_server, stop_server
+
+AREAS = ("client_handshake", "client_masking", "client_robustness", "client_closing")
+
+
+@pytest.fixture(scope="session")
+def client_case_ids(wsprobe):
+    dump = json.loads(subprocess.run([wsprobe, "cases", "--json"], capture_output=True, text=True, check=True,
+                                     timeout=60).stdout)
+    cases = dump["cases"] if isinstance(dump, dict) else dump
+    return sorted((c["id"] for c in cases if c["area"] in AREAS), key=lambda i: [int(p) for p in i.split(".")])
+
+
+@pytest.fixture(scope="session")
+def runs(wsprobe, tmp_path_factory):
+    """Every flawed client against a test-client of its own, all at once: the run's time is that
+    of the slowest client (mostly timers), not the sum. flaw -> (tester, index.json, seconds)."""
+    testers, clients = {}, {}
+    try:
+        for flaw in EXPECTED:
+            out = tmp_path_factory.mktemp(f"client-cases-{flaw}") / "index.json"
+            argv = [wsprobe, "test-client", "--port", "0", "--json", str(out)]
+            for area_ids in ("30.*", "31.*", "32.*", "33.*"):
+                argv += ["--cases", area_ids]
+            proc, url = start_server(argv)
+            testers[flaw] = (proc, out)
+            clients[flaw] = (time.monotonic(), subprocess.Popen(
+                [sys.executable, os.path.join(HERE, "flawed_clients.py"), flaw, url, flaw],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        done = {}
+        for flaw, (started, client) in clients.items():
+            _, err = client.communicate(timeout=120)
+            assert client.returncode == 0, (flaw, err[-2000:])
+            done[flaw] = (testers[flaw][0], testers[flaw][1], time.monotonic() - started)
+        yield done
+    finally:
+        for _, client in clients.values():
+            if client.poll() is None:
+                client.kill()
+                client.wait()
+        for proc, _ in testers.values():
+            stop_server(proc)
+
+
+def refused(ids, verdict="FAILED"):
+    # 30.1.8 (HTTP/1.0) is a SHOULD: NON-STRICT where the MUST cases are FAILED.
+    return {i: ("NON-STRICT" if i == "30.1.8" else verdict) for i in ids if i.startswith("30.1.")}
+
+
+def echoing(ids, *prefixes):
+    return {i: "FAILED" for i in ids if i.startswith(prefixes)}
+
+
+# flaw -> (the cases meant to catch it -> the verdict there, the run-wide masking line's finding)
+EXPECTED = {
+    "correct": (lambda ids: {}, None),
+    "any-response": (refused, None),
+    "no-accept-check": (lambda ids: {i: "FAILED" for i in ("30.1.1", "30.1.2", "30.1.3", "30.1.4")}, None),
+    # every case in which the client sends a frame: its close frame at least
+    "zero-key": (lambda ids: echoing(ids, "30.2.", "31.", "32.", "33."), "masked with the key 00 00 00 00"),
+    # every case in which it sends two frames or more (an echo and its close frame)
+    "one-key": (lambda ids: echoing(ids, "30.2.", "31.", "32.2.", "33."), "reuse a key already used"),
+    # a constant step shows from the third frame of a connection: 31.1 echoes 64 messages
+    "counter-key": (lambda ids: {"31.1": "FAILED"}, "predictable from the two before it"),
+    "no-limits": (lambda ids: echoing(ids, "32.1."), None),
+    "one-read-head": (lambda ids: echoing(ids, "32.2."), None),
+    "closes-first": (lambda ids: {"33.1": "NON-STRICT"}, None),
+}
+
+
+def verdict(result):
+    if result["behavior"] == "FAILED" or result["behaviorClose"] in ("FAILED", "WRONG CODE", "UNCLEAN"):
+        return "FAILED"
+    return result["behavior"]
+
+
+def masking_line(proc, agent, bound=10.0):
+    prefix = f"masking keys, {agent}, whole run: "
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        lines = [line for line in list(proc.tail) if line.startswith(prefix)]
+        if lines:
+            return lines[-1][len(prefix):]
+        time.sleep(0.05)  # the drain thread reads the pipe; the line was flushed before the reply
+    return None
+
+
+@pytest.mark.parametrize("flaw", sorted(EXPECTED))
+def test_flawed_client_fails_exactly_the_cases_meant_to_catch_it(flaw, runs, client_case_ids):
+    proc, index, elapsed = runs[flaw]
+    results = json.loads(index.read_text())[flaw]
+    assert sorted(results) == sorted(client_case_ids)
+    cases_meant, masking_finding = EXPECTED[flaw]
+    want = {i: cases_meant(client_case_ids).get(i, "OK") for i in client_case_ids}
+    got = {i: verdict(results[i]) for i in client_case_ids}
+    assert got == want, {i: (got[i], want[i]) for i in client_case_ids if got[i] != want[i]}
+    line = masking_line(proc, flaw)
+    assert line is not None, list(proc.tail)[-20:]
+    if masking_finding is None:
+        assert line.endswith(": OK\n"), line
+    else:
+        assert "FAILED" in line and masking_finding in line, line
+    assert elapsed < 60, elapsed  # every case ends within its bounds
