@@ -3,8 +3,8 @@ compatibility matrix with the count of FAILED and NON-STRICT cases in each cell:
 areas (the server panel, reports/panel) and clients x the areas that have client cases (the client
 panel, reports/client-panel), in reports/matrix.md and reports/matrix.html.
 
-    /usr/bin/python3 ci/matrix.py [REPORT_DIR] [--clients DIR] [--wsprobe BIN] [--out DIR]
-        (defaults reports/panel, reports/client-panel, build/default/harness/wsprobe, whose
+    /usr/bin/python3 ci/matrix.py [REPORT_DIR] [--clients DIR]... [--wsprobe BIN] [--out DIR]
+        (defaults reports/panel, reports/client-panel and reports/browsers, build/default/harness/wsprobe, whose
         `cases --json` names the areas, and reports)
 """
 import argparse
@@ -73,11 +73,14 @@ def table(kind, agents, order, titles, by_id):
     return md, f"<table><tr><th>{kind}</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def main(report_dir, client_dir, wsprobe, out):
+def main(report_dir, client_dirs, wsprobe, out):
     by_id, titles, client_areas = areas(wsprobe)
-    servers, clients = read_reports(report_dir), read_reports(client_dir)
+    servers, clients = read_reports(report_dir), {}
+    for d in client_dirs:  # the client panel's and the browsers' reports: one table of clients
+        clients.update(read_reports(d))
     if not servers and not clients:
-        sys.exit(f"no JSON reports in {report_dir} or {client_dir}: run /usr/bin/python3 -m pytest conformance -m panel first")
+        sys.exit(f"no JSON reports in {report_dir} or {', '.join(client_dirs)}: "
+                 "run /usr/bin/python3 -m pytest conformance -m panel first")
     md, body = [], []
     if servers:
         lines, table_html = table("peer", servers, list(titles), titles, by_id)
@@ -103,9 +106,11 @@ def main(report_dir, client_dir, wsprobe, out):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description="servers and clients x case areas, from the panels' JSON reports")
     ap.add_argument("report_dir", nargs="?", default=os.path.join(ROOT, "reports", "panel"))
-    ap.add_argument("--clients", default=os.path.join(ROOT, "reports", "client-panel"),
-                    help="the client panel's reports (a missing directory: no client table)")
+    ap.add_argument("--clients", action="append",
+                    help="a directory of client reports, repeatable (default: reports/client-panel and "
+                         "reports/browsers; a missing directory adds no row)")
     ap.add_argument("--wsprobe", default=os.path.join(ROOT, "build", "default", "harness", "wsprobe"))
     ap.add_argument("--out", default=os.path.join(ROOT, "reports"))
     args = ap.parse_args()
-    main(args.report_dir, args.clients, args.wsprobe, args.out)
+    clients = args.clients or [os.path.join(ROOT, "reports", d) for d in ("client-panel", "browsers")]
+    main(args.report_dir, clients, args.wsprobe, args.out)
