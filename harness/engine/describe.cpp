@@ -68,14 +68,14 @@ std::string describe(const Expected& e) {
   return "?";
 }
 
-std::string describe_frame(const codec::FrameHeader& h, const Payload& payload) {
+std::string describe_frame(const codec::FrameHeader& h, const Payload& payload, bool from_server) {
   static const char* names[16] = {"continuation", "text", "binary", "op3",  "op4",  "op5",
                                   "op6",          "op7",  "close",  "ping", "pong", "op11",
                                   "op12",         "op13", "op14",   "op15"};
   std::string s = names[h.opcode & 0xF];
   if (!h.fin) s += " fin=0";
   if (h.rsv != 0) s += " rsv=" + std::to_string(h.rsv);
-  if (!h.masked) s += " unmasked";
+  if (!h.masked) s += from_server ? " masked" : " unmasked";
   return s + " " + describe_payload(payload);
 }
 

@@ -14,6 +14,9 @@ std::string describe_bytes(std::span<const uint8_t> bytes);
 // The same for a payload; a generated one is described from its start, never generated whole.
 std::string describe_payload(const Payload& payload);
 std::string describe(const Expected& event);
-std::string describe_frame(const codec::FrameHeader& header, const Payload& payload);
+// A case's frame as it goes out: its wrong masking (a case's `"mask": false`) reads "unmasked"
+// when the tester is the client and "masked" when it is the server (RFC 6455 5.1 forbids both).
+std::string describe_frame(const codec::FrameHeader& header, const Payload& payload,
+                           bool from_server = false);
 
 }  // namespace wsprobe::harness

@@ -25,8 +25,9 @@ bool append_first_frame(const Case& c, const Sender& sender, std::vector<uint8_t
   if (c.steps.empty() || !c.steps.front().with_handshake) return false;
   const auto frame = sender.frame_bytes(c.steps.front());
   bytes.insert(bytes.end(), frame.begin(), frame.end());
-  wire.note('>', "in the same write as the handshake: " +
-                     describe_frame(c.steps.front().header, c.steps.front().payload));
+  wire.note('>',
+            "in the same write as the handshake: " +
+                describe_frame(c.steps.front().header, c.steps.front().payload, sender.server()));
   return true;
 }
 

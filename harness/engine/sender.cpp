@@ -67,7 +67,7 @@ Outgoing Sender::frame(const Step& s) const {
   } else {
     o.bytes = frame_bytes(s);
   }
-  o.description = describe_frame(s.header, s.payload);
+  o.description = describe_frame(s.header, s.payload, server_);
   o.close = s.close;
   if (s.close && s.payload.size() >= 2)
     o.close_code = static_cast<uint16_t>(s.payload.at(0) << 8 | s.payload.at(1));
@@ -126,7 +126,8 @@ void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoi
       for (const auto& f : s.batch) {
         const auto b = frame_bytes(f);
         o.bytes.insert(o.bytes.end(), b.begin(), b.end());
-        o.description += (o.description.empty() ? "" : " + ") + describe_frame(f.header, f.payload);
+        o.description +=
+            (o.description.empty() ? "" : " + ") + describe_frame(f.header, f.payload, server_);
         o.close = o.close || f.close;
       }
       o.description += " (one write)";

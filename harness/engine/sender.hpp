@@ -44,6 +44,7 @@ class Sender {
  public:
   Sender(codec::Role role, codec::RandomSource random)
       : server_(role == codec::Role::server), random_(std::move(random)) {}
+  [[nodiscard]] bool server() const { return server_; }
 
   // A frame, batch or raw step as the frames it writes, in order (a `fragment` step gives many),
   // handed to `each` one at a time, so a message in 131,073 one-byte fragments is never planned
