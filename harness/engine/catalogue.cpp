@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/data_set.hpp"
 #include "engine/embedded_catalogue.hpp"
 
 namespace wsprobe::harness {
@@ -49,65 +50,6 @@ uint64_t count_of(const json& c, const CatalogueOptions& o, const std::string& w
   return o.limit * times / divide + c.value("add", uint64_t{0});
 }
 
-// splitmix64: a generated data set is the same bytes on every machine and every run.
-struct DataRandom {
-  uint64_t state;
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-};
-
-// Appends the UTF-8 encoding of `cp` (a scalar value: not a surrogate, at most U+10FFFF).
-void append_utf8(std::vector<uint8_t>& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<uint8_t>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<uint8_t>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<uint8_t>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<uint8_t>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<uint8_t>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<uint8_t>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<uint8_t>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<uint8_t>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<uint8_t>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// Named data sets of a given size, generated when the catalogue loads: "ascii" (printable),
-// "utf8-mixed" (valid UTF-8 mixing 1- to 4-byte sequences, RFC 6455 8.1) and "binary-random".
-std::vector<uint8_t> data_set(const std::string& name, size_t size, uint64_t seed,
-                              const std::string& where) {
-  DataRandom rng{seed};
-  std::vector<uint8_t> out;
-  out.reserve(size + 3);
-  if (name == "ascii") {
-    while (out.size() < size)
-      out.push_back(static_cast<uint8_t>(0x20 + rng.next() % 95));
-  } else if (name == "binary-random") {
-    while (out.size() < size)
-      out.push_back(static_cast<uint8_t>(rng.next()));
-  } else if (name == "utf8-mixed") {
-    static constexpr uint32_t first[] = {0x20, 0x80, 0x800, 0x10000};
-    static constexpr uint32_t span[] = {0x5F, 0x780, 0xF800, 0x100000};
-    while (out.size() < size) {
-      const size_t room = size - out.size();
-      const size_t len = 1 + rng.next() % std::min<size_t>(4, room);  // fits the room left
-      uint32_t cp = first[len - 1] + static_cast<uint32_t>(rng.next() % span[len - 1]);
-      if (cp >= 0xD800 && cp < 0xE000) cp -= 0x800;  // never a surrogate
-      append_utf8(out, cp);
-    }
-  } else {
-    throw CaseError(where + ": unknown data set '" + name + "' (ascii, utf8-mixed, binary-random)");
-  }
-  return out;
-}
-
 // A repeat longer than this is generated as it is sent, never held by the catalogue.
 constexpr uint64_t generate_above = uint64_t{64} << 10;
 
@@ -121,9 +63,13 @@ Payload payload_of(const json& p, const CatalogueOptions& o, const std::string& 
             where + " payload");
   if (p.contains("hex")) return from_hex(p["hex"].get<std::string>(), where);
   if (p.contains("data")) {
-    return data_set(p["data"].get<std::string>(),
-                    static_cast<size_t>(count_of(p.at("size"), o, where)),
-                    p.value("seed", uint64_t{0}), where);
+    try {
+      return data_set(p["data"].get<std::string>(),
+                      static_cast<size_t>(count_of(p.at("size"), o, where)),
+                      p.value("seed", uint64_t{0}));
+    } catch (const std::invalid_argument& e) {
+      throw CaseError(where + ": " + e.what());
+    }
   }
   std::vector<uint8_t> unit;
   if (p.contains("repeat")) {
