@@ -33,10 +33,18 @@ def writes(out):
 
 
 def same_writes(a, b):
-    """The same handshake and the same writes, except that a run may stop writing earlier: a case
-    that writes one byte at a time ends when the server fails the connection, which is timing."""
-    shorter, longer = sorted((a[1], b[1]), key=len)
-    return a[0] == b[0] and longer[:len(shorter)] == shorter and len(shorter) >= 1
+    """The same handshake and the same writes, up to where one run stopped or closed earlier. When
+    the server fails the connection is timing: a case that writes one byte at a time ends when it
+    does, and a close that arrives between two step writes is answered at once (a write that starts
+    a close frame, 0x88) and the remaining steps are not sent."""
+    if a[0] != b[0]:
+        return False
+    common = 0
+    for x, y in zip(a[1], b[1]):
+        if x != y:
+            return common >= 1 and (x[1].lower().startswith("88") or y[1].lower().startswith("88"))
+        common += 1
+    return common >= 1
 
 
 @pytest.fixture
