@@ -69,6 +69,13 @@ int run(int argc, char** argv) {
       ->add_option("--handshake-timeout", serve_o.handshake_timeout,
                    "Seconds to complete the opening handshake")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--max-connections", serve_o.max_connections,
+                   "Connections held at once; more are answered 503")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  serve_cmd->add_option("--threads", serve_o.threads,
+                        "Event loops sharing the connections (default: one per core)");
   // permessage-deflate (RFC 7692 7.1): on by default, with the parameters the server asks for.
   serve_cmd->add_flag_callback(
       "--no-deflate", [&] { serve_o.deflate = false; }, "Decline permessage-deflate");

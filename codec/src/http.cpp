@@ -138,6 +138,8 @@ std::string_view reason_phrase(int status) {
       return "Request Header Fields Too Large";  // RFC 6585 5
     case 500:
       return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";  // RFC 9110 15.6.4
     default:
       return "";
   }

@@ -2,10 +2,12 @@
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
+#include <atomic>
 #include <cstdio>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <thread>
 
 #include "net/tls.hpp"
 #include "wsprobe/connection.hpp"
@@ -19,6 +21,17 @@ using asio::ip::tcp;
 constexpr size_t read_size = 65536;
 constexpr size_t backlog_limit = size_t{8} << 20;  // stop reading while this much waits to go out
 constexpr auto linger_timeout = std::chrono::seconds(2);
+
+// One read buffer per event loop, not per connection: an idle connection then costs its socket
+// and codec state only (a few KiB), so tens of thousands can be held. Bytes read into it are
+// consumed (copied into the codec) before the loop runs anything else.
+std::span<uint8_t> loop_read_buffer() {
+  thread_local std::vector<uint8_t> buffer(read_size);
+  return buffer;
+}
+
+// Connections alive over all loops, against ServeOptions::max_connections.
+std::atomic<size_t> live_connections{0};
 
 std::string status_page_body(std::string_view host) {
   return "<!doctype html><title>wsprobe</title><h1>wsprobe reference echo server</h1>"
@@ -41,7 +54,22 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(Stream stream, const ServeOptions& options)
-      : stream_(std::move(stream)), options_(options), timer_(lowest(stream_).get_executor()) {}
+      : stream_(std::move(stream)), options_(options), timer_(lowest(stream_).get_executor()) {
+    ++live_connections;
+    if constexpr (!std::is_same_v<Stream, tcp::socket>) tls_buffer_.resize(read_size);
+  }
+  ~Session() { --live_connections; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  Session(Session&&) = delete;
+  Session& operator=(Session&&) = delete;
+
+  // Over the connection limit: a 503 (RFC 9110 15.6.4) instead of the handshake.
+  void refuse_busy() {
+    closing_read_ = true;
+    reply_and_close(codec::serialize_response(
+        codec::http_response(503, {{"Connection", "close"}, {"Retry-After", "1"}})));
+  }
 
   void start() {
     timer_.expires_after(
@@ -62,18 +90,35 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
  private:
   void read() {
-    if (reading_ || closing_) return;
+    if (reading_ || closing_ || closing_read_) return;
     reading_ = true;
-    stream_.async_read_some(asio::buffer(buf_), [self = this->shared_from_this()](
-                                                    const asio::error_code& ec, size_t n) {
+    auto done = [self = this->shared_from_this()](const asio::error_code& ec,
+                                                  std::span<const uint8_t> bytes) {
       self->reading_ = false;
+      if (ec == asio::error::would_block) return self->read();
       if (ec) {
         if (self->conn_) self->conn_->receive_eof();
         return self->shutdown();
       }
-      self->on_bytes(std::span<const uint8_t>(self->buf_.data(), n));
+      self->on_bytes(bytes);
       if (self->queued_ < backlog_limit) self->read();
-    });
+    };
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      // Wait until readable, then read into the loop's buffer (see loop_read_buffer).
+      stream_.async_wait(tcp::socket::wait_read, [this, done](const asio::error_code& ec) {
+        if (ec) return done(ec, {});
+        auto buffer = loop_read_buffer();
+        asio::error_code rec;
+        const size_t n = stream_.read_some(asio::buffer(buffer.data(), buffer.size()), rec);
+        done(rec, buffer.first(n));
+      });
+    } else {
+      // TLS keeps records in OpenSSL's buffers: read through the stream into its own buffer.
+      stream_.async_read_some(asio::buffer(tls_buffer_),
+                              [this, done](const asio::error_code& ec, size_t n) {
+                                done(ec, std::span<const uint8_t>(tls_buffer_.data(), n));
+                              });
+    }
   }
 
   void on_bytes(std::span<const uint8_t> data) {
@@ -168,9 +213,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void drain() {
-    lowest(stream_).async_read_some(
-        asio::buffer(buf_), [self = this->shared_from_this()](const asio::error_code& ec, size_t) {
+    lowest(stream_).async_wait(
+        tcp::socket::wait_read, [self = this->shared_from_this()](const asio::error_code& ec) {
           if (ec) return self->close_now();
+          auto buffer = loop_read_buffer();
+          asio::error_code rec;
+          (void)lowest(self->stream_).read_some(asio::buffer(buffer.data(), buffer.size()), rec);
+          if (rec && rec != asio::error::would_block) return self->close_now();
           self->drain();
         });
   }
@@ -186,19 +235,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   asio::steady_timer timer_;
   codec::ServerHandshake handshake_;
   std::optional<codec::Connection> conn_;
-  std::array<uint8_t, read_size> buf_{};
+  std::vector<uint8_t> tls_buffer_;  // TLS only: plain TCP reads into loop_read_buffer()
   std::deque<std::vector<uint8_t>> out_;
   size_t queued_ = 0;
   bool reading_ = false;
   bool writing_ = false;
   bool close_after_write_ = false;
   bool closing_ = false;
+  bool closing_read_ = false;  // refused: write the answer, read nothing
 };
 
 }  // namespace
 
 int serve(const ServeOptions& options) {
-  asio::io_context ctx;
+  const unsigned loops =
+      options.threads != 0 ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  for (unsigned i = 0; i < loops; ++i)
+    contexts.push_back(std::make_unique<asio::io_context>(1));
+  asio::io_context& ctx = *contexts.front();
   asio::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
   if (ec) {
@@ -226,27 +281,42 @@ int serve(const ServeOptions& options) {
       return 2;
     }
   }
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  for (auto& c : contexts)
+    keep_running.push_back(asio::make_work_guard(*c));
   asio::signal_set signals(ctx, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code&, int) {
     asio::error_code ignored;
     acceptor.close(ignored);
-    ctx.stop();
+    for (auto& c : contexts)
+      c->stop();
   });
 
+  // Connections go to the loops in turn; each session lives on its loop alone, started there.
+  size_t next = 0;
   std::function<void()> accept = [&] {
-    acceptor.async_accept([&](const asio::error_code& e, tcp::socket socket) {
+    auto& loop = *contexts[next++ % contexts.size()];
+    acceptor.async_accept(loop, [&](const asio::error_code& e, tcp::socket socket) {
       if (e) {
         if (e != asio::error::operation_aborted) accept();
         return;
       }
       asio::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
+      socket.non_blocking(true, ignored);
+      const bool busy = live_connections.load() >= options.max_connections;
+      auto executor = socket.get_executor();
       if (tls) {
-        std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(
-            asio::ssl::stream<tcp::socket>(std::move(socket), ssl), options)
-            ->start();
+        if (busy) {
+          socket.close(ignored);  // no TLS handshake to spend on a connection we refuse
+        } else {
+          auto session = std::make_shared<Session<asio::ssl::stream<tcp::socket>>>(
+              asio::ssl::stream<tcp::socket>(std::move(socket), ssl), options);
+          asio::post(executor, [session] { session->start(); });
+        }
       } else {
-        std::make_shared<Session<tcp::socket>>(std::move(socket), options)->start();
+        auto session = std::make_shared<Session<tcp::socket>>(std::move(socket), options);
+        asio::post(executor, [session, busy] { busy ? session->refuse_busy() : session->start(); });
       }
       accept();
     });
@@ -258,7 +328,12 @@ int serve(const ServeOptions& options) {
   std::printf("listening on %s://%s%s%s:%u/\n", tls ? "wss" : "ws", v6 ? "[" : "",
               options.host.c_str(), v6 ? "]" : "", static_cast<unsigned>(port));
   (void)std::fflush(stdout);
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < contexts.size(); ++i)
+    threads.emplace_back([&c = *contexts[i]] { c.run(); });
   ctx.run();
+  for (auto& t : threads)
+    t.join();
   return 0;
 }
 

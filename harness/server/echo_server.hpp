@@ -19,6 +19,10 @@ struct ServeOptions {
   uint64_t max_message_size = uint64_t{16} << 20;
   std::vector<std::string> subprotocols;
   double handshake_timeout = 10.0;  // seconds for a client to complete the opening handshake
+  // Connections held at once; one more is answered 503 and closed (a flood of connections must
+  // not exhaust the server's memory or descriptors).
+  size_t max_connections = 16384;
+  unsigned threads = 0;  // event loops, each with its share of the connections; 0: one per core
   // permessage-deflate (RFC 7692): accepted with these settings unless off; what it echoes is
   // then compressed.
   bool deflate = true;
