@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-# Debian 12 (bookworm) ships nodejs 18.19.0 (18.19.0+dfsg-6~deb12u2; bookworm-security).
-DEBIAN_NODE = (18, 19, 0)
+# Debian 12 (bookworm) ships nodejs 18.20.4 (18.20.4+dfsg-1~deb12u3, bookworm-security).
+DEBIAN_NODE = (18, 20, 4)
 LOCK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers", "node", "package-lock.json")
 
 
