@@ -11,7 +11,14 @@ under a floor is run again (both sides, interleaved repetitions) up to --retries
 passes if a re-measurement reaches the floor, and fails if none does. The floors themselves stay
 at 1.0x (and the fixed rates as issue 10 states them). Every attempt is printed.
 
-Usage: bench_summary.py JSON [--bench BIN --retries N --repetitions N --min-time S]
+Echo throughput (issue 10 item 4), with --echo FILE (ci/bench_echo.py's summary): `wsprobe serve`
+against the panel's peers at each size of ECHO_SIZES, one connection, msgs/s as a ratio to the
+best peer measured in the same run, held to ECHO_RATIO_FLOOR; a size passes when one of its
+attempts (bench_echo.py re-measures a size under the floor) reaches it, and fails on any wrong
+or missing echo from `wsprobe serve`.
+
+Usage: bench_summary.py [JSON] [--bench BIN --retries N --repetitions N --min-time S]
+                        [--echo FILE]
 Exit status: 0 when every case reaches its floor, 1 otherwise.
 """
 import argparse
@@ -28,6 +35,10 @@ RATE_FLOORS = {  # per second
     "small_frames": 50e6,
     "handshakes": 2e6,
 }
+# Echo throughput: (payload bytes, messages in flight on the one connection) per size, and the
+# floor of `wsprobe serve`'s msgs/s as a ratio to the best peer's.
+ECHO_SIZES = ((16, 256), (1024, 256), (65536, 8))
+ECHO_RATIO_FLOOR = 1.0
 
 
 def medians(path):
@@ -96,18 +107,64 @@ def rerun(bench, cases, attempt, args):
     return out
 
 
+def human_size(n):
+    return f"{n >> 10} KiB" if n >= 1024 and n % 1024 == 0 else f"{n} B"
+
+
+def human_us(us):
+    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} us"
+
+
+def echo_table(path):
+    """Prints the echo throughput table; returns the sizes that failed."""
+    summary = json.load(open(path))
+    print(f"echo throughput ({path}; wsprobe bench, {summary['connections']} connection, medians "
+          f"of {summary['rounds']} rounds of {summary['seconds']:g} s, servers alternating)")
+    print(f"  {'size':<8} {'in flight':>9}  {'server':<14} {'msgs/s':>12} {'MB/s':>9} {'p99':>10}"
+          f"  {'ratio':>24} {'floor':>6}  verdict")
+    failing = []
+    for entry in summary["sizes"]:
+        size, window = entry["size"], entry["inFlight"]
+        passed = False
+        for k, figures in enumerate(entry["attempts"]):
+            label = human_size(size) if k == 0 else f"again {k}"
+            peers = {n: f for n, f in figures.items() if n != "wsprobe"}
+            best = max(peers, key=lambda n: peers[n]["msgs"]) if peers else None
+            ours = figures["wsprobe"]
+            ratio = ours["msgs"] / peers[best]["msgs"] if best and peers[best]["msgs"] else None
+            ok = ours["errors"] == 0 and (ratio is None or ratio >= ECHO_RATIO_FLOOR)
+            passed = passed or ok
+            for n, f in figures.items():
+                row = (f"  {label:<8} {window:>9}  {n:<14} {f['msgs']:>12,.0f} {f['mbps']:>9.1f} "
+                       f"{human_us(f['p99']):>10}")
+                if n == "wsprobe":
+                    judged = f"{ratio:.2f}x of {best}" if ratio is not None else "no peer measured"
+                    verdict = "ok" if ok else ("WRONG ECHOES" if ours["errors"] else "BELOW FLOOR")
+                    row += f"  {judged:>24} {ECHO_RATIO_FLOOR:>5.2f}x  {verdict}"
+                elif f["errors"]:
+                    row += f"  {'':>24} {'':>6}  ({f['errors']} errors)"
+                print(row)
+                label = ""
+        if not passed:
+            failing.append(f"echo {human_size(size)}")
+    return failing
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("json")
+    ap.add_argument("json", nargs="?")
+    ap.add_argument("--echo", help="ci/bench_echo.py's summary: the echo throughput table")
     ap.add_argument("--bench", help="the codec_bench binary, to re-measure cases under a floor")
     ap.add_argument("--retries", type=int, default=2)
     ap.add_argument("--repetitions", type=int, default=9)
     ap.add_argument("--min-time", default="0.2")
     args = ap.parse_args()
 
-    rows = evaluate(medians(args.json))
-    print_table(rows, f"codec speed ({args.json}; medians of the repetitions, CPU time)")
-    failing = [r["case"] for r in rows if r["judged"] and not r["ok"]]
+    failing = []
+    if args.json:
+        rows = evaluate(medians(args.json))
+        print_table(rows, f"codec speed ({args.json}; medians of the repetitions, CPU time)")
+        failing = [r["case"] for r in rows if r["judged"] and not r["ok"]]
     for attempt in range(1, args.retries + 1):
         if not failing or not args.bench:
             break
@@ -115,6 +172,8 @@ def main():
         again = [r for r in evaluate(medians(out)) if r["case"] in failing]
         print_table(again, f"re-measured, attempt {attempt} ({out})")
         failing = [r["case"] for r in again if not r["ok"]]
+    if args.echo:
+        failing += echo_table(args.echo)
     if failing:
         print(f"FAIL: under the floor in every measurement: {', '.join(failing)}")
         return 1

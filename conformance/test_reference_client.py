@@ -81,5 +81,7 @@ def test_both_directions_over_wss(area, wsprobe, certificate, tmp_path):
         results = json.loads((tmp_path / "client.json").read_text())["wss"]
     finally:
         stop(tester)
+    masking = results.pop("masking")  # the whole run's masking keys (RFC 6455 5.3): fresh ones
+    assert masking["verdict"] == "OK", masking
     assert sorted(results) == sorted(ids)
     assert not [cid for cid, r in results.items() if failed(r)], results

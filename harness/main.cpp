@@ -7,13 +7,14 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "client/ws_client.hpp"
+#include "commands/bench.hpp"
 #include "commands/browser.hpp"
+#include "commands/connect.hpp"
 #include "commands/explain.hpp"
 #include "commands/list.hpp"
+#include "commands/serve.hpp"
 #include "commands/test_client.hpp"
 #include "commands/test_server.hpp"
-#include "server/echo_server.hpp"
 
 namespace {
 
@@ -48,6 +49,7 @@ int run(int argc, char** argv) {
       "  wsprobe test-server ws://127.0.0.1:9001/ --baseline accepted.json   # gate CI on changes\n"
       "  wsprobe list                                   # the areas, with case counts\n"
       "  wsprobe explain 6.4.1                          # one case in words\n"
+      "  wsprobe bench ws://127.0.0.1:9001/ -s 64KiB    # echo rate and latency, echoes checked\n"
       "'wsprobe SUBCOMMAND --help' shows each subcommand's options and examples.");
 
   ServeOptions serve_o;
@@ -160,6 +162,9 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   ts_cmd->add_option("--ca", ts.ca_file, "Verify wss servers against this CA file");
   ts_cmd->add_flag("--list", ts.list_only, "List the selected cases and exit");
+  ts_cmd->add_flag("--skip-slow", ts.skip_slow,
+                   "Leave out the cases marked slow (category 9's largest messages, the "
+                   "compression cases' 4-128 KiB rows; `wsprobe cases --json` marks them)");
   ts_cmd->add_option("--seed", ts.seed,
                      "Fix masking keys and nonces (each report records the seed it used)");
   ts_cmd->add_flag("!--no-confirm", ts.confirm,
@@ -259,6 +264,47 @@ int run(int argc, char** argv) {
       "once: 0/1 as the last /updateReports said if no case ran since, else 1 if a case FAILED, "
       "else 2 (the run is incomplete).");
 
+  BenchOptions bench_o;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "Load an echo server: pipelined messages, every echo checked; rates and latency");
+  bench_cmd->add_option("url", bench_o.url, "ws:// or wss:// URL of a server that echoes")
+      ->required();
+  bench_cmd->add_option("--connections,-c", bench_o.connections, "Connections")
+      ->capture_default_str();
+  bench_cmd
+      ->add_option("--size,-s", bench_o.size, "Payload bytes per message (e.g. 16, 1KiB, 64KiB)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  bench_cmd->add_flag("--text", bench_o.text, "Text messages (ASCII) instead of binary");
+  bench_cmd
+      ->add_option("--in-flight,-w", bench_o.in_flight,
+                   "Messages sent and not yet echoed, per connection")
+      ->capture_default_str();
+  bench_cmd->add_option("--duration,-d", bench_o.duration,
+                        "Seconds of sending (default 5; with --count, the limit: 60)");
+  bench_cmd->add_option("--count,-n", bench_o.count,
+                        "Messages in all, spread over the connections; fewer sent by --duration "
+                        "exits 1");
+  bench_cmd
+      ->add_option("--timeout", bench_o.timeout,
+                   "Seconds to connect, and to get the last echoes and close after sending")
+      ->capture_default_str();
+  bench_cmd->add_option("--threads", bench_o.threads, "I/O threads, connections spread over them")
+      ->capture_default_str();
+  bench_cmd->add_flag("--deflate", bench_o.deflate, "Offer permessage-deflate (RFC 7692)");
+  bench_cmd->add_option("--subprotocol", bench_o.subprotocols, "Subprotocols to offer");
+  bench_cmd->add_option("--ca", bench_o.tls.ca_file, "Verify the wss server against this CA file");
+  bench_cmd->add_option("--json", bench_o.json_path, "Write the results as JSON here");
+  bench_cmd->footer(
+      "Examples:\n"
+      "  wsprobe bench ws://127.0.0.1:9001/                       # 1 connection, 1 KiB, 5 s\n"
+      "  wsprobe bench ws://127.0.0.1:9001/ -s 64KiB -w 8 -c 4 --json bench.json\n"
+      "  wsprobe bench ws://127.0.0.1:9001/ --text -s 16 -n 100000   # a count, not a time\n"
+      "MB/s counts payload bytes echoed (10^6 bytes), one way. Latency: from queueing a message "
+      "to reading its echo.\n"
+      "Exit: 0 every echo right; 1 a wrong or missing echo, a connection failed or broke, or "
+      "--count not reached; 2 usage error or no connection opened.");
+
   CatalogueOptions cases_o;
   bool cases_json = false;
   auto* cases_cmd =
@@ -308,6 +354,7 @@ int run(int argc, char** argv) {
     return serve(serve_o);
   }
   if (connect_cmd->parsed()) return connect_and_talk(connect_o);
+  if (bench_cmd->parsed()) return bench(bench_o);
   if (tc_cmd->parsed()) {
     if (tc.cert_file.empty() != tc.key_file.empty()) {
       (void)std::fprintf(stderr, "wsprobe test-client: --cert and --key go together\n");

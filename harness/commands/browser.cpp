@@ -1,24 +1,15 @@
 #include "commands/browser.hpp"
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 #include <unistd.h>
 
-#include <cerrno>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <optional>
 #include <sstream>
-#include <thread>
 
+#include "net/child_process.hpp"
 #include "net/transport.hpp"
 
 namespace wsprobe::harness {
@@ -66,83 +57,6 @@ std::string tail(const fs::path& file, size_t lines) {
     out += "\n  " + all[i];
   return out;
 }
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return "was killed by signal " + std::to_string(WTERMSIG(status));
-  return "ended";
-}
-
-// The browser as a child process in a process group of its own, so stopping it stops every
-// process it started (renderers, content processes).
-class BrowserProcess {
- public:
-  static std::unique_ptr<BrowserProcess> start(const std::vector<std::string>& argv,
-                                               const fs::path& log, std::string& error) {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    const std::string log_path = log.string();
-    const pid_t child = ::fork();
-    if (child < 0) {
-      error = std::string("fork: ") + std::strerror(errno);
-      return nullptr;
-    }
-    if (child == 0) {
-      // Only async-signal-safe calls between fork and exec (wsprobe has threads).
-      (void)::setpgid(0, 0);
-#ifdef __linux__
-      // Its own group gets no Ctrl-C: if wsprobe dies without stopping it, it goes too.
-      (void)::prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-      const int null_fd = ::open("/dev/null", O_RDONLY);
-      const int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (null_fd >= 0) (void)::dup2(null_fd, 0);
-      if (log_fd >= 0) {
-        (void)::dup2(log_fd, 1);  // the browser's chatter stays out of wsprobe's output
-        (void)::dup2(log_fd, 2);
-      }
-      ::execv(args[0], args.data());
-      ::_exit(127);
-    }
-    (void)::setpgid(child, child);  // also here: no race with the child's own setpgid
-    return std::unique_ptr<BrowserProcess>(new BrowserProcess(child));
-  }
-
-  ~BrowserProcess() {
-    stop();
-  }
-  BrowserProcess(const BrowserProcess&) = delete;
-  BrowserProcess& operator=(const BrowserProcess&) = delete;
-
-  // How the browser ended, if it has.
-  std::optional<std::string> ended() {
-    if (reaped_) return how_;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
-    reaped_ = true;
-    how_ = describe_status(status);
-    return how_;
-  }
-
-  // SIGTERM to the whole group, 5 s to go, then SIGKILL to whatever of the group is left.
-  void stop() {
-    (void)::kill(-pid_, SIGTERM);
-    for (int i = 0; i < 250 && !ended(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    (void)::kill(-pid_, SIGKILL);
-    if (!reaped_) (void)::waitpid(pid_, nullptr, 0);
-    reaped_ = true;
-  }
-
- private:
-  explicit BrowserProcess(pid_t pid) : pid_(pid) {}
-  pid_t pid_;
-  bool reaped_ = false;
-  std::string how_;
-};
 
 // A temporary directory for the browser's profile, removed with everything in it.
 class ProfileDir {
@@ -219,7 +133,9 @@ int test_client_in_browser(TestClientOptions options, const BrowserOptions& brow
   }
   const fs::path log = profile.path() / "browser.log";
 
-  std::unique_ptr<BrowserProcess> process;
+  // The browser in a process group of its own: stopping it stops every process it started
+  // (renderers, content processes).
+  std::unique_ptr<ChildProcess> process;
   std::string start_error;
   Clock::time_point deadline;
   options.exit_after_report = true;
@@ -228,8 +144,8 @@ int test_client_in_browser(TestClientOptions options, const BrowserOptions& brow
     const std::string page = "http" + ws_url.substr(2);
     std::printf("starting %s on %s\n", binary.c_str(), page.c_str());
     (void)std::fflush(stdout);
-    process = BrowserProcess::start(
-        browser_argv(browser.name, binary, profile.path().string(), page), log, start_error);
+    process = ChildProcess::start(browser_argv(browser.name, binary, profile.path().string(), page),
+                                  ChildOutput{log.string()}, start_error);
     deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                   std::chrono::duration<double>(browser.timeout));
   };
@@ -245,7 +161,7 @@ int test_client_in_browser(TestClientOptions options, const BrowserOptions& brow
     return {};
   };
   const int rc = test_client(options);
-  process.reset();  // stops the browser before its profile goes
+  if (process) process->stop(std::chrono::seconds(5));  // before its profile goes
   return rc;
 }
 

@@ -10,7 +10,6 @@
 #include <memory>
 
 #include "commands/client_page.hpp"
-#include "engine/masking.hpp"
 #include "engine/sender.hpp"
 #include "net/listener.hpp"
 #include "report/baseline.hpp"
@@ -67,14 +66,18 @@ void control_reply(Transport& t, const codec::ServerHandshake& handshake, const 
   }
 }
 
-// SIGTERM and SIGINT. The reports on disk always name the case reached (LiveReports), so stopping
+// SIGTERM and SIGINT. When the reports on disk name the case reached (LiveReports), stopping
 // needs no work: the handler exits at once (_exit and write are async-signal-safe), with the
-// verdict so far, unless reports are being written; then the loop exits once they are, so no
-// PATH.tmp is left behind. The verdict so far: 0 or 1 as /updateReports said when no case ran
-// since; otherwise 1 when a finished case FAILED, and 2 (not a pass: the run is incomplete) when
+// verdict so far. When they are behind the run (an update pending, at most LiveReports'
+// gap), or being written, it leaves the exit to whoever brings them up to date: the live
+// reports' writer (reports_current) or the loop after /updateReports' final reports, so no
+// PATH.tmp is left behind and the reports name the last case. The verdict so far: 0 or 1 as
+// /updateReports said when no case ran since; otherwise 1 when a finished case FAILED (or an
+// agent's masking keys over the whole run did), and 2 (not a pass: the run is incomplete) when
 // none did or none ran.
 std::atomic<int> exit_code_so_far{2};
 std::atomic<bool> writing_reports{false};
+std::atomic<bool> reports_behind{false};
 std::atomic<bool> stop_requested{false};
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
@@ -82,7 +85,7 @@ constexpr char stopped_message[] =
     "wsprobe test-client: stopped by a signal; the reports name the last case reached\n";
 
 extern "C" void on_stop_signal(int /*signal*/) {
-  if (writing_reports.load()) {
+  if (writing_reports.load() || reports_behind.load()) {
     stop_requested.store(true);
     return;
   }
@@ -127,6 +130,26 @@ class WritingReports {
   }
 };
 
+// LiveReports' hooks: the reports on disk are behind the run, or have caught up with it (then a
+// stop signal that came meanwhile exits, unless the final reports are being written).
+void reports_behind_run() {
+  reports_behind.store(true);
+}
+
+void reports_current(bool any_failed) {
+  if (!writing_reports.load()) exit_code_so_far.store(any_failed ? 1 : 2);
+  reports_behind.store(false);
+  if (stop_requested.load() && !writing_reports.load()) {
+    (void)std::fputs(stopped_message, stderr);
+    (void)std::fflush(stdout);
+    ::_exit(exit_code_so_far.load());
+  }
+}
+
+void report_error(const std::string& error) {
+  (void)std::fprintf(stderr, "wsprobe test-client: %s\n", error.c_str());
+}
+
 }  // namespace
 
 int test_client(const TestClientOptions& o) {
@@ -158,15 +181,10 @@ int test_client(const TestClientOptions& o) {
   std::printf("seed %llu\n", static_cast<unsigned long long>(ro.seed));
   (void)std::fflush(stdout);  // a stop signal's _exit would drop it: replays need it
   const ReportPaths paths{o.json_path, o.junit_path, o.report_dir};
-  LiveReports reports(paths, *catalogue, selected, Url{tls, o.host, listener->port(), "/"});
   const StopSignals stop_signals;
+  LiveReports reports(paths, *catalogue, selected, Url{tls, o.host, listener->port(), "/"},
+                      {reports_behind_run, reports_current, report_error});
   std::map<std::string, std::unique_ptr<Progress>> progress;  // agent -> its progress
-  std::map<std::string, MaskingJudge> masking;  // agent -> its keys, whole run (RFC 6455 5.3)
-  const auto failed_so_far = [&] {
-    return reports.any_failed() || std::any_of(masking.begin(), masking.end(), [](const auto& m) {
-             return !m.second.finding().empty();
-           });
-  };
   // Not a live line: the clients drive the pace, and their output may share the terminal.
   const auto progress_mode = Progress::mode_for(false, o.verbose);
   for (;;) {
@@ -214,34 +232,22 @@ int test_client(const TestClientOptions& o) {
         control_reply(*t, handshake, "");
         continue;
       }
-      {
-        const WritingReports writing;
-        if (!reports.started(agent, index, error))
-          (void)std::fprintf(stderr, "wsprobe test-client: %s\n", error.c_str());
-        exit_code_so_far.store(failed_so_far() ? 1 : 2);  // the run is incomplete again
-      }
-      if (WritingReports::stopped()) return exit_code_so_far.load();
+      reports.started(agent, index);  // the run is incomplete again: see reports_current
       auto r = run_case_as_server(*selected[index], std::move(t), request, leftover, ro);
       auto& p = progress[agent];
       if (!p) p = std::make_unique<Progress>(*catalogue, agent, selected, progress_mode);
       p->done(*selected[index], r);
-      for (const uint32_t key : r.mask_keys)
-        masking[agent].add(key);
-      {
-        const WritingReports writing;
-        if (!reports.finished(agent, index, std::move(r), error))
-          (void)std::fprintf(stderr, "wsprobe test-client: %s\n", error.c_str());
-        exit_code_so_far.store(failed_so_far() ? 1 : 2);
-      }
-      if (WritingReports::stopped()) return exit_code_so_far.load();
+      reports.finished(agent, index, std::move(r));
     } else if (path == "/updateReports") {
       {
         const WritingReports writing;
         std::vector<ServerRun> runs = reports.finish_runs();
         size_t failures = print_summary(*catalogue, runs, false);
-        for (const auto& [name, keys] : masking) {  // the run-level finding, beside the summary
-          std::printf("masking keys, %s, whole run: %s\n", name.c_str(), keys.summary().c_str());
-          failures += keys.finding().empty() ? 0 : 1;
+        for (const auto& run : runs) {  // the run-level finding, beside the summary
+          if (!run.masking) continue;
+          std::printf("masking keys, %s, whole run: %s\n", run.agent.c_str(),
+                      run.masking->summary.c_str());
+          failures += run.masking->finding.empty() ? 0 : 1;
         }
         std::optional<size_t> worse = failures;
         if (!o.baseline.empty()) {

@@ -2,8 +2,10 @@
 // `wsprobe test-client`: listens and runs the catalogue against clients that connect (Autobahn
 // fuzzingserver's role), speaking Autobahn's URL protocol so existing client test scripts work
 // unchanged: /getCaseCount, /runCase?case=N&agent=A (or casetuple=ID), /updateReports?agent=A.
-// The reports are rewritten as each case starts and ends (report/live_reports.hpp), so a client
-// that crashes or hangs leaves them naming the case it reached; /updateReports writes them final.
+// The reports follow each case's start and end (report/live_reports.hpp: within a quarter second,
+// at a cost linear in the cases run), so a client that crashes or hangs leaves them naming the
+// case it reached; /updateReports writes them final. Each agent's masking keys are also judged
+// over the whole run (engine/masking.hpp): on stdout, in the exit status and in every report.
 // SIGTERM and SIGINT exit at once with the verdict so far: what the last /updateReports said if
 // no case ran since, else 1 when a finished case FAILED, else 2 (an incomplete run is no pass).
 

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <thread>
@@ -19,19 +18,6 @@
 
 namespace wsprobe::harness {
 namespace {
-
-// Cases whose largest payload reaches this run one at a time (see the worker in test_server).
-constexpr size_t heavy_payload = size_t{1} << 20;
-
-size_t largest_payload(const Case& c) {
-  size_t largest = 0;
-  for (const auto& step : c.steps) {
-    largest = std::max(largest, step.payload.size());
-    for (const auto& frame : step.batch)
-      largest = std::max(largest, frame.payload.size());
-  }
-  return largest;
-}
 
 int usage_error(const std::string& why) {
   (void)std::fprintf(stderr, "wsprobe test-server: %s\n", why.c_str());
@@ -108,11 +94,13 @@ int test_server(TestServerOptions o) {
   co.builtin = o.builtin_cases;
   const auto catalogue = load_catalogue(co, error);
   if (!catalogue) return usage_error("catalogue: " + error);
-  const auto selected = select_cases(*catalogue, o.cases, o.exclude, PeerRole::server);
+  auto selected = select_cases(*catalogue, o.cases, o.exclude, PeerRole::server);
+  if (o.skip_slow) std::erase_if(selected, [](const Case* c) { return c->slow; });
   if (selected.empty()) return usage_error("no case matches the selection");
   if (o.list_only) {
     for (const auto* c : selected)
-      std::printf("%-8s RFC 6455 %-6s %s\n", c->id.c_str(), c->rfc.c_str(), c->description.c_str());
+      std::printf("%-8s %-15s %s\n", c->id.c_str(), rfc_reference(*c).c_str(),
+                  c->description.c_str());
     std::printf("%zu cases\n", selected.size());
     return 0;
   }
@@ -175,15 +163,10 @@ int test_server(TestServerOptions o) {
       return selected[a]->timeout > selected[b]->timeout;
     });
     const auto started = Clock::now();
-    // One case with megabytes in flight at a time, whatever --jobs says: the tester's memory is
-    // then its largest message plus the small cases' (9.x alone: 88 -> 45 MiB peak RSS).
-    std::mutex heavy;
     auto worker = [&] {
       for (size_t k = next++; k < selected.size(); k = next++) {
         const size_t i = order[k];
         CaseResult r;
-        std::unique_lock<std::mutex> one_heavy(heavy, std::defer_lock);
-        if (largest_payload(*selected[i]) >= heavy_payload) one_heavy.lock();
         if (breaker.tripped()) {
           r.id = selected[i]->id;
           r.reason = "not run: the server answered no opening handshake in earlier cases";

@@ -30,6 +30,7 @@ struct TestServerOptions {
   uint64_t limit = uint64_t{16} << 20;  // the servers' message limit, for the limits cases
   std::string ca_file;
   bool list_only = false;
+  bool skip_slow = false;              // leave out the cases the catalogue marks slow
   bool verbose = false;                // one progress line per case
   std::vector<std::string> baselines;  // one per URL, in order: gate on changes against it
   bool update_baseline = false;        // (re)write each baseline from this run

@@ -3,14 +3,17 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "engine/data_set.hpp"
 #include "engine/embedded_catalogue.hpp"
+#include "wsprobe/deflate_params.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -53,23 +56,61 @@ uint64_t count_of(const json& c, const CatalogueOptions& o, const std::string& w
 // A repeat longer than this is generated as it is sent, never held by the catalogue.
 constexpr uint64_t generate_above = uint64_t{64} << 10;
 
+std::vector<uint8_t> data_set_of(const json& p, const CatalogueOptions& o,
+                                 const std::string& where) {
+  try {
+    return data_set(p.at("data").get<std::string>(),
+                    static_cast<size_t>(count_of(p.at("size"), o, where)),
+                    p.value("seed", uint64_t{0}));
+  } catch (const std::invalid_argument& e) {
+    throw CaseError(where + ": " + e.what());
+  }
+}
+
+// The data set as an endless cycle, made once per process for each name, size and seed (a data
+// set is a function of them): the 216 cases of 12.x/13.x share five data sets.
+Payload data_set_cycle(const json& p, const CatalogueOptions& o, const std::string& where) {
+  static std::mutex mu;
+  static std::map<std::tuple<std::string, uint64_t, uint64_t>, Payload> made;
+  const auto key = std::make_tuple(p.at("data").get<std::string>(),
+                                   count_of(p.at("size"), o, where), p.value("seed", uint64_t{0}));
+  const std::lock_guard<std::mutex> lock(mu);
+  auto it = made.find(key);
+  if (it == made.end())
+    it = made.emplace(key, Payload::repeated(data_set_of(p, o, where), SIZE_MAX / 2)).first;
+  return it->second;
+}
+
+// {"data": NAME, "size": N, "window": W}: copy k of a repeated step or event is the k-th window
+// of W bytes of the data set (PayloadWindows).
+PayloadWindows windows_of(const json& p, const CatalogueOptions& o, const std::string& where) {
+  PayloadWindows w;
+  w.window = static_cast<size_t>(count_of(p.at("window"), o, where));
+  w.cycle = data_set_cycle(p, o, where);
+  w.size = w.cycle.unit().size();
+  if (w.window == 0 || w.size == 0) throw CaseError(where + ": an empty payload window");
+  return w;
+}
+
+// The payload object of a step or event that takes windows, or nullptr.
+const json* windowed(const json& p) {
+  return p.is_object() && p.contains("window") ? &p : nullptr;
+}
+
 Payload payload_of(const json& p, const CatalogueOptions& o, const std::string& where) {
   if (p.is_string()) {
     const auto s = p.get<std::string>();
     return std::vector<uint8_t>(s.begin(), s.end());
   }
   if (!p.is_object()) throw CaseError(where + ": payload must be a string or an object");
-  only_keys(p, {"hex", "repeat", "repeat_hex", "count", "data", "size", "seed"},
+  only_keys(p, {"hex", "repeat", "repeat_hex", "count", "data", "size", "seed", "window"},
             where + " payload");
+  if (p.contains("window") && !p.contains("data"))
+    throw CaseError(where + ": a payload window is a window of a data set (\"data\")");
   if (p.contains("hex")) return from_hex(p["hex"].get<std::string>(), where);
+  if (p.contains("window")) return windows_of(p, o, where).at(0);
   if (p.contains("data")) {
-    try {
-      return data_set(p["data"].get<std::string>(),
-                      static_cast<size_t>(count_of(p.at("size"), o, where)),
-                      p.value("seed", uint64_t{0}));
-    } catch (const std::invalid_argument& e) {
-      throw CaseError(where + ": " + e.what());
-    }
+    return data_set_of(p, o, where);
   }
   std::vector<uint8_t> unit;
   if (p.contains("repeat")) {
@@ -102,13 +143,14 @@ uint8_t opcode_of(const json& j, const std::string& where) {
 }
 
 Step frame_step(const json& f, const CatalogueOptions& o, const std::string& where) {
-  only_keys(f, {"opcode", "payload", "fin", "rsv", "mask", "length_form"}, where);
+  only_keys(f, {"opcode", "payload", "fin", "rsv", "mask", "length_form", "compress"}, where);
   Step s;
   s.kind = Step::Kind::frame;
   s.header.opcode = opcode_of(f.at("opcode"), where);
   s.header.fin = f.value("fin", true);
   s.header.rsv = static_cast<uint8_t>(f.value("rsv", 0) & 7);
   s.header.masked = f.value("mask", true);
+  s.compress = f.value("compress", false);
   if (f.contains("payload")) s.payload = payload_of(f["payload"], o, where);
   const std::string form = f.value("length_form", "minimal");
   if (form == "16") {
@@ -181,6 +223,11 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
   s.fragment = j.value("fragment", size_t{0});
   s.with_handshake = j.value("with_handshake", false);
   s.await = j.value("await", size_t{0});
+  if (s.with_handshake && s.compress) {
+    throw CaseError(where +
+                    ": a frame sent with the handshake cannot be compressed (nothing is "
+                    "agreed yet)");
+  }
   return s;
 }
 
@@ -206,6 +253,13 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
     Expected x{kinds.at(kind), {}, {}};
     if (x.kind == Expected::Kind::timeout) {
       x.tag = e[kind].get<std::string>();
+    } else if (const json* w = windowed(e[kind])) {
+      const auto windows = windows_of(*w, o, where);
+      for (size_t k = 0; k < repeat_of(e, where); ++k) {
+        x.payload = windows.at(k);
+        out.push_back(x);
+      }
+      continue;
     } else {
       x.payload = payload_of(e[kind], o, where);
     }
@@ -220,7 +274,8 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
 CloseExpectation close_of(const json& c, const std::string& where) {
   if (!c.is_object()) throw CaseError(where + ": close must be an object");
   only_keys(c,
-            {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails", "linger"},
+            {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails", "linger",
+             "drop"},
             where + " close");
   CloseExpectation x;
   const std::string by = c.at("by").get<std::string>();
@@ -237,6 +292,9 @@ CloseExpectation close_of(const json& c, const std::string& where) {
   x.wrong_endpoint_fatal = c.value("wrong_endpoint_fatal", false);
   x.wrong_code_fails = c.value("wrong_code_fails", false);
   x.linger = c.value("linger", 0.0);
+  x.drop = c.value("drop", false);  // the server goes away without a close frame (closing.cpp)
+  if (x.drop && (!x.fc1000 || x.require_clean))
+    throw CaseError(where + ": close.drop needs after \"expected\" and clean false");
   return x;
 }
 
@@ -302,11 +360,67 @@ HandshakeResponseSpec handshake_response_of(const json& h, const std::string& wh
   return spec;
 }
 
+// {"offer": "permessage-deflate; ..." or a list of offers, "expect": {...}}: the tester's
+// permessage-deflate offers and what the agreement must hold (RFC 7692 7.1).
+DeflateSpec deflate_of(const json& d, const std::string& where) {
+  const std::string at = where + " deflate";
+  only_keys(d, {"offer", "expect"}, at);
+  DeflateSpec spec;
+  const json& offer = d.at("offer");
+  if (offer.is_string()) {
+    spec.offers.push_back(offer.get<std::string>());
+  } else {
+    spec.offers = offer.get<std::vector<std::string>>();
+  }
+  if (spec.offers.empty()) throw CaseError(at + ": offer names at least one offer");
+  if (!d.contains("expect")) return spec;
+  const json& e = d["expect"];
+  only_keys(e,
+            {"server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
+             "client_max_window_bits"},
+            at + " expect");
+  if (e.contains("server_no_context_takeover"))
+    spec.server_no_context_takeover = e["server_no_context_takeover"].get<bool>();
+  if (e.contains("client_no_context_takeover"))
+    spec.client_no_context_takeover = e["client_no_context_takeover"].get<bool>();
+  auto bits = [&](const char* name, std::optional<uint8_t>& out) {
+    if (!e.contains(name)) return;
+    const auto v = e[name].get<unsigned>();
+    // RFC 7692 7.1.2: window bits are 8 to 15.
+    if (v < codec::min_window_bits || v > codec::max_window_bits)
+      throw CaseError(at + ": " + name + " is 8 to 15");
+    out = static_cast<uint8_t>(v);
+  };
+  bits("server_max_window_bits", spec.server_max_window_bits);
+  bits("client_max_window_bits", spec.client_max_window_bits);
+  return spec;
+}
+
+// A step's copies: the same step copied, or one step standing for successive windows of a data
+// set (Step::copies).
+void add_steps(const json& j, const CatalogueOptions& o, const std::string& where,
+               std::vector<Step>& out) {
+  Step step = step_of(j, o, where);
+  const size_t n = repeat_of(j, where);
+  const json* w = j.contains("send") && j["send"].contains("payload")
+                      ? windowed(j["send"]["payload"])
+                      : nullptr;
+  if (w == nullptr) {
+    out.insert(out.end(), n, step);
+    return;
+  }
+  if (step.with_handshake && n > 1)
+    throw CaseError(where + ": a repeated step cannot go with the handshake");
+  step.windows = std::make_shared<const PayloadWindows>(windows_of(*w, o, where));
+  step.copies = n;
+  out.push_back(std::move(step));
+}
+
 Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
              const std::string& where) {
   only_keys(j,
             {"id", "rfc", "rfc_text", "requirement", "roles", "slow", "description", "expectation",
-             "steps", "expect", "close", "timeout", "handshake", "handshake_response"},
+             "steps", "expect", "close", "timeout", "handshake", "handshake_response", "deflate"},
             where);
   Case c;
   c.id = j.at("id").get<std::string>();
@@ -333,7 +447,7 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
   c.slow = j.value("slow", false);
   if (j.contains("steps")) {
     for (const auto& s : j["steps"])
-      c.steps.insert(c.steps.end(), repeat_of(s, where), step_of(s, o, where));
+      add_steps(s, o, where, c.steps);
   }
   if (j.contains("expect")) {
     only_keys(j["expect"], {"ok", "non_strict"}, where + " expect");
@@ -348,6 +462,16 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
     if (c.for_server)
       throw CaseError(where + ": a handshake_response case tests clients: roles [\"client\"]");
   }
+  if (j.contains("deflate")) {
+    c.deflate = deflate_of(j["deflate"], where);
+    if (c.for_client) throw CaseError(where + ": a deflate case tests servers: roles [\"server\"]");
+  }
+  const auto compressed = [](const Step& s) {
+    return s.compress ||
+           std::any_of(s.batch.begin(), s.batch.end(), [](const Step& f) { return f.compress; });
+  };
+  if (!c.deflate && std::any_of(c.steps.begin(), c.steps.end(), compressed))
+    throw CaseError(where + ": a compressed step needs a deflate offer (\"deflate\")");
   return c;
 }
 
@@ -521,6 +645,18 @@ std::string_view to_string(Requirement r) {
       break;
   }
   return "informational";
+}
+
+Step Step::copy(size_t k) const {
+  Step s = *this;
+  s.copies = 1;
+  s.windows = nullptr;
+  if (windows) s.payload = windows->at(k);
+  return s;
+}
+
+std::string rfc_reference(const Case& c) {
+  return c.rfc.starts_with("RFC ") ? c.rfc : "RFC 6455 " + c.rfc;
 }
 
 bool id_less(const std::string& a, const std::string& b) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -15,6 +16,19 @@
 #include "wsprobe/frame_header.hpp"
 
 namespace wsprobe::harness {
+
+// Successive windows of a data set, taken cyclically: window k is bytes k * window mod size
+// onwards, wrapping past the end (Autobahn's 12.x/13.x send the next LEN bytes of a file 1000
+// times). `cycle` is the data set repeated without end; windows share its bytes.
+struct PayloadWindows {
+  Payload cycle;
+  size_t window = 0;
+  size_t size = 0;  // the data set's
+  [[nodiscard]] Payload at(size_t k) const {
+    const size_t from = (k % size) * (window % size) % size;
+    return cycle.slice(from, from + window);
+  }
+};
 
 // What a case sends.
 struct Step {
@@ -31,13 +45,23 @@ struct Step {
   double pause = 0;               // between parts, seconds
   std::vector<std::string> tags;  // timeout markers recorded after each pause
   bool with_handshake = false;    // in the same TCP write as the opening handshake
-  std::vector<uint8_t> raw;       // raw bytes
-  double wait = 0;                // wait: seconds
-  std::string tag;          // wait: marker recorded when the wait ends with the connection open
-  std::vector<Step> batch;  // batch: frames written in one TCP write
+  // frame: compress the payload with the agreed permessage-deflate parameters (RFC 7692 7.2.1)
+  // and set RSV1 on the first frame; `fragment` then splits the compressed bytes.
+  bool compress = false;
+  std::vector<uint8_t> raw;  // raw bytes
+  double wait = 0;           // wait: seconds
+  std::string tag;           // wait: marker recorded when the wait ends with the connection open
+  std::vector<Step> batch;   // batch: frames written in one TCP write
   // After the step, read until this many more events have arrived before the next step (within
   // the case's timeout): Autobahn's 9.7/9.8 send each message after the echo of the last.
   size_t await = 0;
+  // A repeated step whose payload takes successive windows (PayloadWindows): it stands for
+  // `copies` steps, copy k sending window k (its `payload` is window 0), so 1000 messages are held
+  // as one step. Other repeated steps are copied (Case::steps holds each).
+  size_t copies = 1;
+  std::shared_ptr<const PayloadWindows> windows;
+  // This copy of the step: itself, or with window k as its payload.
+  [[nodiscard]] Step copy(size_t k) const;
 };
 
 // What a case expects to receive, in order.
@@ -59,6 +83,10 @@ struct CloseExpectation {
   // As the server, wait this long after the closing handshake before closing TCP: a client that
   // closes it first meanwhile is NON-STRICT (RFC 6455 7.1.1: the server closes first).
   double linger = 0;
+  // Client cases, with fc1000: once the expected events arrived, the tester (the server) closes
+  // TCP without a close frame, still reading; the client must close its side, not hang (RFC 6455
+  // 7.1.1: the WebSocket connection is then closed; 7.1.5: its close code is 1006).
+  bool drop = false;
 };
 
 struct HandshakeSpec {
@@ -87,6 +115,20 @@ struct HandshakeResponseSpec {
   bool refuse = false;  // the client must refuse it (RFC 6455 4.1): see judge_refusal_by_client
 };
 
+// A case's permessage-deflate offer (RFC 7692 5, 7.1): the Sec-WebSocket-Extensions elements the
+// tester offers, in order, and what the agreement must hold when the server accepts. A server
+// that declines makes the case UNIMPLEMENTED (Autobahn's 12.x/13.x grading); one whose response
+// the offers do not allow fails it. Server cases only.
+struct DeflateSpec {
+  std::vector<std::string> offers;  // "permessage-deflate; client_max_window_bits", ...
+  // The agreement must say this (RFC 7692 7.1.1: what a server accepting an offer must answer).
+  std::optional<bool> server_no_context_takeover;
+  std::optional<bool> client_no_context_takeover;
+  // The agreed window must be at most this many bits (RFC 7692 7.1.2).
+  std::optional<uint8_t> server_max_window_bits;
+  std::optional<uint8_t> client_max_window_bits;
+};
+
 // RFC 2119 keyword of the sentence a case tests; informational cases are graded INFORMATIONAL.
 enum class Requirement : uint8_t { must, should, may, informational };
 std::string_view to_string(Requirement r);  // "MUST", "SHOULD", "MAY", "informational"
@@ -111,7 +153,11 @@ struct Case {
   CloseExpectation close;
   std::optional<HandshakeSpec> handshake;
   std::optional<HandshakeResponseSpec> handshake_response;
+  std::optional<DeflateSpec> deflate;
 };
+
+// The case's section with its RFC: "RFC 6455 5.2", or the case's own "RFC 7692 7.2.1".
+std::string rfc_reference(const Case& c);
 
 struct CatalogueOptions {
   uint64_t limit = uint64_t{16} << 20;  // the server's message limit, for "limit" counts

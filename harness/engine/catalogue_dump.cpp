@@ -1,6 +1,7 @@
 #include "engine/catalogue.hpp"
 
 // The catalogue as canonical JSON (`wsprobe cases --json`, the pytest driver, the snapshot test).
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace wsprobe::harness {
@@ -8,8 +9,24 @@ namespace {
 
 using nlohmann::json;
 
+// A window into a data set (RFC 7692 cases: 1000 windows of a 1 MB set per case) as the data
+// set's digest and the window's place, so the dump never hashes gigabytes; the digest is computed
+// once per data set.
+// The data sets' digests during one dump_cases call (the catalogue, and its bytes, live
+// throughout it).
+thread_local std::map<const uint8_t*, std::string>* digests = nullptr;
+
+json window_json(const Payload& bytes) {
+  const auto unit = bytes.unit();
+  std::string unused;
+  auto& digest = digests != nullptr ? (*digests)[unit.data()] : unused;
+  if (digest.empty()) digest = sha256_hex(Payload(std::vector<uint8_t>(unit.begin(), unit.end())));
+  return json{{"size", bytes.size()}, {"window_of", digest}, {"offset", bytes.phase()}};
+}
+
 // Payloads up to 1 KiB as hex; larger ones (the 16 MiB limit cases) as size and digest.
 json bytes_json(const Payload& bytes) {
+  if (bytes.generated() && bytes.unit().size() > 1024) return window_json(bytes);
   if (bytes.size() <= 1024) return hex_of(bytes.bytes());
   return json{{"size", bytes.size()}, {"sha256", sha256_hex(bytes)}};
 }
@@ -48,7 +65,34 @@ json step_json(const Step& s) {
   j["tags"] = s.tags;
   j["with_handshake"] = s.with_handshake;
   if (s.await != 0) j["await"] = s.await;  // only when set: older cases keep their digests
+  if (s.compress) j["compress"] = true;
+  if (s.copies != 1) j["copies"] = s.copies;  // successive windows, `payload` the first
   return j;
+}
+
+// Appends `entry` (a step or event whose payload is `payload`, at `key`), or counts it into the
+// last entry when both are windows of one data set and it is the window after (Autobahn's 12.x
+// send 1000 of them): the dump stays small and says the same.
+void push_entry(json& list, json entry, const Payload& payload, const char* key) {
+  const bool window = payload.generated() && payload.unit().size() > 1024;
+  if (window && !list.empty() && list.back().contains("repeat")) {
+    json& last = list.back();
+    json a = last;
+    json b = entry;
+    const auto n = a["repeat"].get<size_t>();
+    const auto& lp = last[key];
+    const size_t unit = payload.unit().size();
+    const size_t next = (lp["offset"].get<size_t>() + n % unit * (payload.size() % unit)) % unit;
+    a.erase("repeat");
+    a[key].erase("offset");
+    b[key].erase("offset");
+    if (a == b && next == payload.phase()) {
+      last["repeat"] = n + 1;
+      return;
+    }
+  }
+  if (window) entry["repeat"] = 1;
+  list.push_back(std::move(entry));
 }
 
 json events_json(const std::vector<Expected>& events) {
@@ -56,8 +100,11 @@ json events_json(const std::vector<Expected>& events) {
   json out = json::array();
   for (const auto& e : events) {
     const char* k = kinds[static_cast<int>(e.kind)];
-    out.push_back(e.kind == Expected::Kind::timeout ? json{{k, e.tag}}
-                                                    : json{{k, bytes_json(e.payload)}});
+    if (e.kind == Expected::Kind::timeout) {
+      out.push_back(json{{k, e.tag}});
+    } else {
+      push_entry(out, json{{k, bytes_json(e.payload)}}, e.payload, k);
+    }
   }
   return out;
 }
@@ -79,7 +126,7 @@ json case_json(const Case& c) {
   if (c.for_client) j["roles"].push_back("client");
   j["steps"] = json::array();
   for (const auto& s : c.steps)
-    j["steps"].push_back(step_json(s));
+    push_entry(j["steps"], step_json(s), s.payload, "payload");
   j["expect"] = {{"ok", events_json(c.ok)}};
   if (c.non_strict) j["expect"]["non_strict"] = events_json(*c.non_strict);
   j["close"] = {{"closed_by_me", c.close.closed_by_me},
@@ -89,6 +136,7 @@ json case_json(const Case& c) {
                 {"wrong_code_fails", c.close.wrong_code_fails},
                 {"fc1000", c.close.fc1000}};
   if (c.close.linger > 0) j["close"]["linger"] = c.close.linger;  // client cases only
+  if (c.close.drop) j["close"]["drop"] = true;                    // client cases only
   if (c.handshake) {
     const auto& h = *c.handshake;
     j["handshake"] = {{"method", h.method},
@@ -105,6 +153,17 @@ json case_json(const Case& c) {
                                {"remove", h.remove}, {"set", h.set},       {"add", h.add},
                                {"chop", h.chop},     {"pause", h.pause},   {"refuse", h.refuse}};
   }
+  if (c.deflate) {
+    const auto& d = *c.deflate;
+    json expect = json::object();
+    if (d.server_no_context_takeover)
+      expect["server_no_context_takeover"] = *d.server_no_context_takeover;
+    if (d.client_no_context_takeover)
+      expect["client_no_context_takeover"] = *d.client_no_context_takeover;
+    if (d.server_max_window_bits) expect["server_max_window_bits"] = *d.server_max_window_bits;
+    if (d.client_max_window_bits) expect["client_max_window_bits"] = *d.client_max_window_bits;
+    j["deflate"] = {{"offers", d.offers}, {"expect", expect}};
+  }
   return j;
 }
 
@@ -112,8 +171,11 @@ json case_json(const Case& c) {
 
 json dump_cases(const Catalogue& catalogue) {
   json out{{"areas", catalogue.area_titles}, {"cases", json::array()}};
+  std::map<const uint8_t*, std::string> cache;
+  digests = &cache;
   for (const auto& c : catalogue.cases)
     out["cases"].push_back(case_json(c));
+  digests = nullptr;
   return out;
 }
 

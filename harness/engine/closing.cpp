@@ -13,6 +13,26 @@ bool expected_arrived(const Case& c, const Receiver& receiver) {
   return got.size() >= c.ok.size() && std::equal(c.ok.begin(), c.ok.end(), got.begin());
 }
 
+// close.drop: the server goes away without a close frame. RFC 6455 7.1.1: once TCP is closed the
+// WebSocket connection is closed (7.1.5: with the code 1006), so the client closes its side; we
+// half-close and keep reading, to see that it does within the case's time (a close frame from
+// it first is allowed: it may try to fail the connection, 7.1.7). One that does not has hung.
+void drop_tcp(const Case& c, Conversation& conv, const Receiver& receiver, Wire& wire,
+              CaseResult& r) {
+  if (!expected_arrived(c, receiver)) r.timers |= timer_kill;
+  wire.note('*', "closing TCP without a close frame (a FIN; the tester still reads)");
+  wire.shutdown_write();
+  r.closed_by_me = true;  // the tester ended the connection, as the case says
+  conv.pump_until(wire.after(c.timeout), [] { return false; });
+  if (conv.alive()) {
+    r.timers |= timer_drop;
+    r.dropped_by_me = true;
+    wire.note('*', receiver.peer() + " did not close TCP after the server closed it; dropping it");
+    conv.mark_tcp_closed();
+  }
+  r.was_clean = false;
+}
+
 }  // namespace
 
 void finish(const Case& c, bool tester_is_server, Conversation& conv, const Receiver& receiver,
@@ -27,6 +47,10 @@ void finish(const Case& c, bool tester_is_server, Conversation& conv, const Rece
     }
   } else if (!close.closed_by_me || !conv.sent_close()) {
     conv.pump_until(kill, closed);  // the peer should fail the connection
+  }
+  if (close.drop && tester_is_server && conv.alive() && !conv.sent_close() && !closed()) {
+    drop_tcp(c, conv, receiver, wire, r);
+    return;
   }
   if (conv.alive() && !conv.sent_close()) {
     // Our closing handshake: FC1000, or Autobahn's kill timer (1001, "going away").

@@ -157,6 +157,7 @@ void Conversation::pump_until(Clock::time_point deadline, const std::function<bo
                                                    : "read failed: " + r.message);
       return;
     }
+    result_.bytes_received += r.bytes;  // the reports' throughput (report/throughput.hpp)
     feed(std::span<uint8_t>(buf.data(), r.bytes));
     if (Clock::now() >= deadline) return;
   }

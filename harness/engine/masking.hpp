@@ -25,6 +25,9 @@ class MaskingJudge {
   // One line for the run's summary: the counts, then the finding or "OK".
   [[nodiscard]] std::string summary() const;
   [[nodiscard]] uint64_t frames() const { return frames_; }
+  [[nodiscard]] uint64_t zero_keys() const { return zero_; }
+  [[nodiscard]] uint64_t repeated_keys() const { return repeats_; }
+  [[nodiscard]] uint64_t stepped_keys() const { return same_step_; }
 
   // Keys remembered for repeats; past this, repeats are counted among the remembered ones only.
   static constexpr size_t max_remembered = size_t{1} << 20;  // about 40 MiB at most

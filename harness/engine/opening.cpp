@@ -39,6 +39,13 @@ codec::PreparedRequest case_request(const Case& c, const Url& url, const Sender&
   options.extra_headers = {{"User-Agent", "wsprobe"}};
   codec::PreparedRequest req =
       codec::prepare_request(options, codec::generate_key(sender.random()));
+  if (c.deflate) {
+    // RFC 7692 5: the offers, in the order of preference, as elements of one field.
+    std::string offers;
+    for (const auto& offer : c.deflate->offers)
+      offers += (offers.empty() ? "" : ", ") + offer;
+    req.headers.push_back({"Sec-WebSocket-Extensions", offers});
+  }
   if (!c.handshake) return req;
   const auto& h = *c.handshake;
   req.method = h.method;
@@ -89,7 +96,39 @@ void judge_refusal(const Case& c, const codec::HttpResponse& response, Wire& wir
   wire.note('*', r.reason);
 }
 
+// What the case requires of the agreement (RFC 7692 7.1.1, 7.1.2); "" when it holds.
+std::string agreement_mismatch(const DeflateSpec& spec, const codec::DeflateAgreement& a) {
+  auto flag = [](const char* name, const std::optional<bool>& want, bool got) -> std::string {
+    if (!want || *want == got) return {};
+    return std::string(name) + (got ? " was agreed; the case expects it not to be"
+                                    : " was not agreed; the case expects it");
+  };
+  auto bits = [](const char* name, const std::optional<uint8_t>& most, uint8_t got) {
+    if (!most || got <= *most) return std::string();
+    return std::string(name) + " is " + std::to_string(got) + "; the case expects at most " +
+           std::to_string(*most);
+  };
+  for (auto why :
+       {flag("server_no_context_takeover", spec.server_no_context_takeover,
+             a.server_no_context_takeover),
+        flag("client_no_context_takeover", spec.client_no_context_takeover,
+             a.client_no_context_takeover),
+        bits("server_max_window_bits", spec.server_max_window_bits, a.server_max_window_bits),
+        bits("client_max_window_bits", spec.client_max_window_bits, a.client_max_window_bits)}) {
+    if (!why.empty()) return why;
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string describe_agreement(const codec::DeflateAgreement& a) {
+  std::string s = "server_max_window_bits=" + std::to_string(a.server_max_window_bits) +
+                  ", client_max_window_bits=" + std::to_string(a.client_max_window_bits);
+  if (a.server_no_context_takeover) s += ", server_no_context_takeover";
+  if (a.client_no_context_takeover) s += ", client_no_context_takeover";
+  return s;
+}
 
 Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wire& wire,
                        const Sender& sender, CaseResult& r) {
@@ -147,6 +186,21 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
         "the server's handshake response is invalid: " + std::string(accepted.error().reason) +
             " [" + std::string(codec::rule_name(accepted.error().rule)) + "]");
     return o;
+  }
+  if (c.deflate) {
+    // RFC 7692 7.1: validate() checked the response against the offers (only what an offer
+    // allows may be answered); a response without the extension declines them all.
+    o.deflate = accepted->deflate;
+    const auto field = handshake.response().headers.single("Sec-WebSocket-Extensions");
+    wire.note('*', o.deflate ? "permessage-deflate agreed (" + std::string(field.value_or("")) +
+                                   "): " + describe_agreement(*o.deflate)
+                             : std::string("the server did not agree to permessage-deflate"));
+    if (o.deflate) {
+      if (const auto why = agreement_mismatch(*c.deflate, *o.deflate); !why.empty()) {
+        handshake_failed(r, wire, "permessage-deflate: " + why + " (RFC 7692 7.1)");
+        return o;
+      }
+    }
   }
   const auto rest = handshake.leftover();
   o.leftover.assign(rest.begin(), rest.end());

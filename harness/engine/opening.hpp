@@ -4,12 +4,14 @@
 // the server, the answer to a client's request. A case whose first frame goes in the same write
 // as the handshake (RFC 6455 4.1: a frame may follow the head at once) sends it here.
 
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "engine/catalogue.hpp"
 #include "engine/conversation.hpp"
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/http.hpp"
 
 namespace wsprobe::harness {
@@ -18,7 +20,13 @@ struct Opening {
   bool open = false;              // frames may follow
   bool first_step_sent = false;   // the first step went with the handshake
   std::vector<uint8_t> leftover;  // bytes after the peer's head, for the receiver
+  // The case offered permessage-deflate (RFC 7692): what the server agreed to, or nullopt when it
+  // declined (the case is then UNIMPLEMENTED).
+  std::optional<codec::DeflateAgreement> deflate;
 };
+
+// "server_max_window_bits=9, client_no_context_takeover" and so on: the agreement, for evidence.
+std::string describe_agreement(const codec::DeflateAgreement& agreement);
 
 // Connects to `url`, sends the case's request and judges the response. Sets the verdict itself
 // when the case ends here (a refusal judged, or a failure).

@@ -26,6 +26,8 @@ class Payload {
   [[nodiscard]] bool generated() const { return generated_; }
   // Generated: the repeated unit, as it starts at offset 0.
   [[nodiscard]] std::span<const uint8_t> unit() const;
+  // Generated: where in the unit byte 0 falls.
+  [[nodiscard]] size_t phase() const { return phase_; }
 
   // Bytes [offset, offset + out.size()) into `out`; the range must lie within the payload.
   void read(size_t offset, std::span<uint8_t> out) const;

@@ -23,6 +23,15 @@ class Receiver {
   // many events are kept for judging (more means the peer sent more than expected anyway).
   Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire, std::string peer);
 
+  // permessage-deflate was agreed (RFC 7692), before any frame was fed: RSV1 is then allowed on
+  // the first frame of a data message, and such messages are inflated with the peer's direction of
+  // the agreement (its window, its context takeover) and judged inflated. Without it RSV1 stays a
+  // violation (RFC 6455 5.2).
+  void set_deflate(const codec::DeflateAgreement& agreement);
+  // The events the case expects: an arriving event equal to the expected one at its place is kept
+  // as that one (its bytes shared), so 1000 echoes of 128 KiB cost nothing to keep.
+  void share_expected(const std::vector<Expected>& expected) { expected_ = &expected; }
+
   void feed(std::span<uint8_t> bytes);
   // A pause marker (Autobahn's continueLater), in the judged sequence.
   void mark(const std::string& tag);
@@ -52,12 +61,17 @@ class Receiver {
   void on_event(codec::ReaderEvent&& event);
 
   codec::Reader reader_;
+  const std::vector<Expected>* expected_ = nullptr;
   Wire& wire_;
   std::string peer_;
   uint64_t max_message_;
   size_t max_events_;
   std::vector<Expected> events_;
   size_t dropped_ = 0;
+  uint64_t unmatched_bytes_ = 0;  // payload bytes of recorded events that matched no expectation
+  bool cut_noted_ = false;
+  static constexpr uint64_t max_unmatched_bytes = uint64_t{4} << 20;
+  static constexpr size_t cut_size = 64;
   std::optional<codec::Error> violation_;
   bool close_received_ = false;
   std::optional<uint16_t> close_code_;

@@ -93,7 +93,8 @@ struct CaseResult {
   double timeout_scale = 1;  // the scale this result was obtained with
   // "" when no confirmation was needed; otherwise how the verdict was confirmed.
   std::string confirmation;
-  uint64_t bytes_sent = 0;  // frame bytes written to the peer
+  uint64_t bytes_sent = 0;      // frame bytes written to the peer
+  uint64_t bytes_received = 0;  // bytes read from the peer after the opening handshake
   // What was seen of the server after the case (engine/health.hpp): the health check's outcome
   // ("" not checked, "ok", "unresponsive", "not listening"), its memory, and how it ended if it
   // died during the case ("killed by signal 11 (SIGSEGV)").

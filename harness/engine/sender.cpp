@@ -94,22 +94,56 @@ Outgoing Sender::frame(const Step& s) const {
   return o;
 }
 
+void Sender::set_deflate(const codec::DeflateAgreement& agreement) {
+  // zlib's fastest level: what the peer must handle does not depend on how hard the tester
+  // compresses, and 12.x/13.x compress a gigabyte each.
+  constexpr int fastest = 1;
+  deflater_.emplace(
+      codec::sending_direction(agreement, server_ ? codec::Role::server : codec::Role::client),
+      fastest);
+}
+
+Step Sender::compressed(const Step& s) const {
+  if (!s.compress || !deflater_) return s;  // nothing agreed: the case ended before its steps
+  Step c = s;
+  std::vector<uint8_t> out;
+  if (s.payload.generated()) {
+    deflater_->compress(s.payload.bytes(), out);
+  } else {
+    deflater_->compress(s.payload.literal(), out);
+  }
+  c.payload = Payload(std::move(out));
+  c.header.rsv |= 0x4;  // RFC 7692 6: RSV1 on the first frame marks a compressed message
+  return c;
+}
+
 void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoing&)>& each) const {
   switch (s.kind) {
-    case Step::Kind::frame:
-      if (s.fragment != 0 && s.payload.size() > s.fragment) {
-        for (size_t at = 0; at < s.payload.size(); at += s.fragment) {
-          Step f = s;
+    case Step::Kind::frame: {
+      // RFC 7692 6.1: compressed first, then fragmented; RSV1 on the first frame only.
+      std::optional<Step> packed;
+      const Step& m = s.compress ? packed.emplace(compressed(s)) : s;
+      const std::string note =
+          s.compress ? " (compressed from " + std::to_string(s.payload.size()) + " bytes)" : "";
+      if (m.fragment != 0 && m.payload.size() > m.fragment) {
+        for (size_t at = 0; at < m.payload.size(); at += m.fragment) {
+          Step f = m;
           f.fragment = 0;
-          f.header.opcode = at == 0 ? s.header.opcode : 0;
-          f.header.fin = at + s.fragment >= s.payload.size();
-          f.payload = s.payload.slice(at, std::min(s.payload.size(), at + s.fragment));
-          if (!each(frame(f))) return;
+          f.header.opcode = at == 0 ? m.header.opcode : 0;
+          f.header.rsv = at == 0 ? m.header.rsv : s.header.rsv;
+          f.header.fin = at + m.fragment >= m.payload.size();
+          f.payload = m.payload.slice(at, std::min(m.payload.size(), at + m.fragment));
+          Outgoing o = frame(f);
+          if (at == 0) o.description += note;
+          if (!each(o)) return;
         }
       } else {
-        (void)each(frame(s));
+        Outgoing o = frame(m);
+        o.description += note;
+        (void)each(o);
       }
       break;
+    }
     case Step::Kind::raw: {
       Outgoing o;
       o.bytes = s.raw;
@@ -123,7 +157,8 @@ void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoi
     }
     case Step::Kind::batch: {
       Outgoing o;  // frames written in one TCP write
-      for (const auto& f : s.batch) {
+      for (const auto& raw : s.batch) {
+        const Step f = compressed(raw);
         const auto b = frame_bytes(f);
         o.bytes.insert(o.bytes.end(), b.begin(), b.end());
         o.description +=

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/catalogue.hpp"
+#include "wsprobe/deflate.hpp"
 #include "wsprobe/frame_parser.hpp"
 #include "wsprobe/random.hpp"
 
@@ -59,11 +60,20 @@ class Sender {
   // The case's random source (handshake nonces come from it too).
   [[nodiscard]] const codec::RandomSource& random() const { return random_; }
 
+  // permessage-deflate was agreed (RFC 7692): `compress` steps are compressed with this role's
+  // direction of the agreement (its window, its context takeover) from now on.
+  void set_deflate(const codec::DeflateAgreement& agreement);
+
  private:
   [[nodiscard]] Outgoing frame(const Step& step) const;
+  // The step with its payload compressed as the next message (RFC 7692 7.2.1) and RSV1 set.
+  [[nodiscard]] Step compressed(const Step& step) const;
 
   bool server_;
   codec::RandomSource random_;
+  // The compression context of the connection: planning a compressed frame advances it, as
+  // sending it does (with context takeover each message is compressed against the ones before).
+  mutable std::optional<codec::Deflater> deflater_;
 };
 
 // A deterministic source for one case: the run's seed and the case id pick the stream, so a case

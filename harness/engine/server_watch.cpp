@@ -1,17 +1,11 @@
 #include "engine/server_watch.hpp"
 
-#include <sys/wait.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "net/transport.hpp"
 
@@ -22,20 +16,6 @@ std::string mib(uint64_t bytes) {
   char buf[32];
   (void)std::snprintf(buf, sizeof(buf), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
   return buf;
-}
-
-std::string describe_status(int status) {
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-#ifdef __GLIBC__
-    const char* name = sigabbrev_np(sig);  // "SEGV"
-    if (name != nullptr)
-      return "killed by signal " + std::to_string(sig) + " (SIG" + std::string(name) + ")";
-#endif
-    return "killed by signal " + std::to_string(sig);
-  }
-  return "ended (wait status " + std::to_string(status) + ")";
 }
 
 // A process that is gone, or a zombie its parent has not collected (not ours to reap).
@@ -97,26 +77,14 @@ ServerWatch::~ServerWatch() {
 
 bool ServerWatch::start(std::string& error) {
   // `exec`: the shell becomes the server, so the PID watched (and signalled) is the server's.
-  const std::string script = "exec " + command_;
-  const pid_t child = ::fork();
-  if (child < 0) {
-    error = std::string("cannot start the server: fork: ") + std::strerror(errno);
+  // Its own group: stopping it stops what it started too. Its output goes to our stderr.
+  child_ = ChildProcess::start({"/bin/sh", "-c", "exec " + command_},
+                               ChildOutput{{}, /*stdout_to_stderr=*/true}, error);
+  if (!child_) {
+    error = "cannot start the server: " + error;
     return false;
   }
-  if (child == 0) {
-    // Only async-signal-safe calls between fork and exec (wsprobe has threads).
-    (void)::setpgid(0, 0);  // its own group: stopping it stops what it started too
-#ifdef __linux__
-    // Its own group gets no Ctrl-C: if wsprobe dies without stopping it, it goes too.
-    (void)::prctl(PR_SET_PDEATHSIG, SIGTERM);
-#endif
-    (void)::dup2(2, 1);  // its output to our stderr
-    ::execl("/bin/sh", "sh", "-c", script.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  (void)::setpgid(child, child);
-  pid_ = child;
-  reaped_ = false;
+  pid_ = child_->pid();
   const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(wait_seconds_));
   while (Clock::now() < until) {
@@ -141,19 +109,7 @@ bool ServerWatch::start(std::string& error) {
 }
 
 void ServerWatch::stop() {
-  if (reaped_) return;
-  const pid_t p = pid_.load();
-  (void)::kill(-p, SIGTERM);
-  for (int i = 0; i < 150; ++i) {  // 3 s to exit on SIGTERM
-    if (::waitpid(p, nullptr, WNOHANG) == p) {
-      reaped_ = true;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  (void)::kill(-p, SIGKILL);
-  (void)::waitpid(p, nullptr, 0);
-  reaped_ = true;
+  if (child_) child_->stop(std::chrono::seconds(3));  // 3 s to exit on SIGTERM
 }
 
 std::optional<std::string> ServerWatch::ended() {
@@ -162,11 +118,7 @@ std::optional<std::string> ServerWatch::ended() {
     if (!gone(p)) return std::nullopt;
     return std::string("exited (status unknown: not started by wsprobe)");
   }
-  if (reaped_) return std::string("exited");
-  int status = 0;
-  if (::waitpid(p, &status, WNOHANG) != p) return std::nullopt;
-  reaped_ = true;
-  return describe_status(status);
+  return child_ ? child_->ended() : std::string("exited");
 }
 
 bool ServerWatch::restart(std::string& error) {

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "engine/result.hpp"
+#include "net/child_process.hpp"
 #include "net/url.hpp"
 
 namespace wsprobe::harness {
@@ -75,7 +76,7 @@ class ServerWatch {
   std::string command_;  // empty: attached
   Url url_;
   double wait_seconds_;
-  bool reaped_ = false;  // launched: waitpid has collected it
+  std::unique_ptr<ChildProcess> child_;  // launched: the server started last
 
   std::mutex mu_;  // guards what follows
   std::condition_variable wake_;

@@ -62,7 +62,18 @@ void judge(const Case& c, const Observation& seen, CaseResult& r) {
     why = "expected " + join(r.expected) + ", received " + join(r.received);
   }
   // Autobahn's close verdict, in its order (autobahn-cases.md 2.3).
-  if (close.closed_by_me != r.closed_by_me) {
+  if (close.drop) {
+    // The server went away without a close frame (closing.cpp): the client must close its side.
+    r.behavior_close = r.dropped_by_me ? CloseBehavior::failed : CloseBehavior::ok;
+    if (r.dropped_by_me) {
+      r.behavior = Behavior::failed;
+      if (why.empty()) {
+        why = peer +
+              " kept the connection open after the server closed TCP without a close frame: it "
+              "hung (RFC 6455 7.1.1: the connection is closed then; 7.1.5: with the code 1006)";
+      }
+    }
+  } else if (close.closed_by_me != r.closed_by_me) {
     r.behavior_close = CloseBehavior::failed;
     if (why.empty()) {
       why = close.closed_by_me ? peer + " closed the connection first"

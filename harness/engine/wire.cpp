@@ -12,6 +12,10 @@ void Wire::close() {
   if (transport_) transport_->close();
 }
 
+void Wire::shutdown_write() {
+  if (transport_) transport_->shutdown_write();
+}
+
 Clock::time_point Wire::after(double seconds) const {
   double t = seconds * scale_;
   if (confirm_ > 1.0) t = std::min(t * confirm_, t + max_confirm_extension);

@@ -25,6 +25,7 @@ class Wire {
   void attach(std::unique_ptr<Transport> transport) { transport_ = std::move(transport); }
   [[nodiscard]] bool attached() const { return transport_ != nullptr; }
   void close();
+  void shutdown_write();  // Transport::shutdown_write
 
   // A deadline `seconds` from now, scaled by --timeout-scale (and the confirmation factor).
   [[nodiscard]] Clock::time_point after(double seconds) const;

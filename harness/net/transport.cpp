@@ -145,6 +145,13 @@ class TcpTransport final : public Transport {
     socket_.close(ignored);
   }
 
+  void shutdown_write() override {
+    // One SSL_shutdown sends our close_notify without waiting for the peer's.
+    if (ssl_) (void)SSL_shutdown(ssl_->native_handle());
+    asio::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
  private:
   asio::io_context ctx_;
   tcp::socket socket_;

@@ -53,6 +53,9 @@ class Transport {
   virtual IoResult read_some(std::span<uint8_t> buffer, Clock::time_point deadline) = 0;
   static constexpr Clock::time_point no_wait = Clock::time_point::min();
   virtual void close() = 0;
+  // Half-closes: no more bytes from us (TLS close_notify, then TCP FIN), while reading goes on,
+  // so the peer's answer to our going away can still be seen. Default: close().
+  virtual void shutdown_write() { close(); }
 };
 
 }  // namespace wsprobe::harness

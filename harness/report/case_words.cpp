@@ -148,7 +148,7 @@ std::string explain_case(const Catalogue& catalogue, const Case& c) {
   std::string roles = c.for_server ? "servers" : "";
   if (c.for_client) roles += roles.empty() ? "clients" : " and clients";
   std::string s = "Case " + c.id + " (" + title + ", area " + c.area + "), run against " + roles +
-                  "\n\nRFC 6455 " + c.rfc + ", " + std::string(to_string(c.requirement)) + "\n";
+                  "\n\n" + rfc_reference(c) + ", " + std::string(to_string(c.requirement)) + "\n";
   if (!c.rfc_text.empty()) s += "  \"" + c.rfc_text + "\"\n";
   s += "\nWhat it does: " + c.description + "\n";
   const auto steps = describe_steps(c);

@@ -4,6 +4,7 @@
 // external resources: the pages open from a CI artifact as they are.
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -12,6 +13,7 @@
 #include "report/case_words.hpp"
 #include "report/markup.hpp"
 #include "report/report.hpp"
+#include "report/throughput.hpp"
 #include "wsprobe/utf8.hpp"
 
 namespace wsprobe::harness {
@@ -188,7 +190,7 @@ std::string case_page_head(const ServerRun& run, const Case& c, const std::strin
 
 // What the case asks, in words: the requirement, what the tester sends, what it expects.
 std::string case_requirement(const Case& c, const std::string& peer) {
-  std::string h = "<h2>The requirement</h2><p>RFC 6455 " + escape_markup(c.rfc) + ", " +
+  std::string h = "<h2>The requirement</h2><p>" + escape_markup(rfc_reference(c)) + ", " +
                   std::string(to_string(c.requirement)) + "</p>";
   if (!c.rfc_text.empty()) h += "<blockquote>" + escape_markup(c.rfc_text) + "</blockquote>";
   h += "<h2>What the tester sent</h2><p>" + escape_markup(c.description) + "</p>" +
@@ -201,6 +203,17 @@ std::string case_requirement(const Case& c, const std::string& peer) {
   return h + "<p>" + escape_markup(describe_close(c, "the " + peer)) + "</p>";
 }
 
+// The bytes a large case moved and their rate (report/throughput.hpp), as a table row.
+std::string throughput_row(const Case& c, const CaseResult& r) {
+  const auto t = case_throughput(c, r);
+  if (!t) return {};
+  char rate[160];
+  (void)std::snprintf(rate, sizeof rate,
+                      "%.1f MB/s (%" PRIu64 " bytes sent, %" PRIu64 " received, over the duration)",
+                      t->megabytes_per_second, t->bytes_sent, t->bytes_received);
+  return "<tr><th>Throughput</th><td>" + std::string(rate) + "</td></tr>";
+}
+
 std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
                       const std::string& peer) {
   const std::string head(headline(r));
@@ -211,7 +224,7 @@ std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
   h += case_requirement(c, peer);
   h += "<h2>What happened</h2>" + what_happened(run, r, peer);
   h += "<h2>Details</h2><table><tr><th>Duration</th><td>" + std::to_string(r.duration_ms) +
-       " ms</td></tr><tr><th>Confirmation</th><td>" +
+       " ms</td></tr>" + throughput_row(c, r) + "<tr><th>Confirmation</th><td>" +
        escape_markup(r.confirmation.empty() ? "not needed (no timer decided the verdict)"
                                             : r.confirmation) +
        "</td></tr><tr><th>Replay</th><td><code>wsprobe test-server " +
@@ -259,6 +272,24 @@ std::string live_banner(const std::vector<ServerRun>& runs) {
   if (items.empty()) return {};
   return "<section id=\"live\"><h2>Run not finished</h2><p>This report was written while the "
          "clients ran, before /updateReports.</p><ul>" +
+         items + "</ul></section>";
+}
+
+// The whole-run masking findings (report.hpp RunMasking), above everything but the live banner.
+std::string masking_banner(const std::vector<ServerRun>& runs) {
+  std::string items;
+  for (const auto& run : runs) {
+    if (run.masking && !run.masking->finding.empty()) {
+      items +=
+          "<li>" + escape_markup(run.agent) + ": " + escape_markup(run.masking->summary) + "</li>";
+    }
+  }
+  if (items.empty()) return {};
+  return "<section id=\"masking\" class=\"v-FAILED\"><h2>Masking keys over the whole run: "
+         "FAILED</h2><p>RFC 6455 " +
+         std::string(masking_rfc) +
+         ": a new, unpredictable masking key for each frame. Judged over every frame the "
+         "client sent in the run:</p><ul>" +
          items + "</ul></section>";
 }
 
@@ -361,8 +392,7 @@ std::string attention(const Catalogue& catalogue, const std::vector<ServerRun>& 
 }  // namespace
 
 bool write_html(const std::string& dir, const Catalogue& catalogue,
-                const std::vector<ServerRun>& runs, std::string& error,
-                const std::string& only_case) {
+                const std::vector<ServerRun>& runs, std::string& error, const CaseSelection& only) {
   std::filesystem::create_directories(dir);
   // Every case any server ran, in catalogue order; servers may have run different selections.
   std::map<std::string, const Case*, bool (*)(const std::string&, const std::string&)> cases(
@@ -371,15 +401,14 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
   for (size_t s = 0; s < runs.size(); ++s) {
     if (const Case* c = runs[s].live ? runs[s].live->running : nullptr) {
       cases[c->id] = c;
-      if ((only_case.empty() || only_case == c->id) &&
-          !write_file(dir + "/" + case_report_name(runs[s].agent, c->id, "html"),
-                      running_page(runs[s], *c), error))
+      if (only.has(c->id) && !write_file(dir + "/" + case_report_name(runs[s].agent, c->id, "html"),
+                                         running_page(runs[s], *c), error))
         return false;
     }
     for (size_t k = 0; k < runs[s].results.size(); ++k) {
       cases[runs[s].cases[k]->id] = runs[s].cases[k];
       index[s][runs[s].cases[k]->id] = k;
-      if (!only_case.empty() && runs[s].cases[k]->id != only_case) continue;
+      if (!only.has(runs[s].cases[k]->id)) continue;
       const std::string page = case_report_name(runs[s].agent, runs[s].cases[k]->id, "html");
       if (!write_file(dir + "/" + page,
                       case_page(runs[s], *runs[s].cases[k], runs[s].results[k], runs[s].peer),
@@ -391,7 +420,8 @@ bool write_html(const std::string& dir, const Catalogue& catalogue,
   for (const auto& [id, c] : cases)
     if (std::find(areas.begin(), areas.end(), c->area) == areas.end()) areas.push_back(c->area);
 
-  std::string h = page_head("wsprobe report") + "<h1>wsprobe report</h1>" + live_banner(runs);
+  std::string h = page_head("wsprobe report") + "<h1>wsprobe report</h1>" + live_banner(runs) +
+                  masking_banner(runs);
   h += summary(catalogue, runs, areas) + attention(catalogue, runs);
   h += "<section id=\"cases\"><h2>All cases</h2><div id=\"filters\">Verdict <select id=\"fv\">"
        "<option value=\"\">any</option>";

@@ -6,6 +6,7 @@
 
 #include "report/markup.hpp"
 #include "report/report.hpp"
+#include "report/throughput.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -91,6 +92,15 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
       add_server_fields(agent[r.id], r);
     }
     if (run.live) add_progress(agent, run);
+    if (const auto& m = run.masking) {  // the whole run's keys (report.hpp RunMasking)
+      agent["masking"] = {{"verdict", m->finding.empty() ? "OK" : "FAILED"},
+                          {"rfc", masking_rfc},
+                          {"frames", m->frames},
+                          {"zeroKeys", m->zero_keys},
+                          {"repeatedKeys", m->repeated_keys},
+                          {"steppedKeys", m->stepped_keys},
+                          {"finding", m->finding}};
+    }
   }
   const auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -98,15 +108,15 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
 }
 
 bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>& runs,
-                           std::string& error, const std::string& only_case) {
+                           std::string& error, const CaseSelection& only) {
   std::filesystem::create_directories(dir);
   for (const auto& run : runs) {
-    if (run.live && run.live->running && (only_case.empty() || only_case == run.live->running->id))
+    if (run.live && run.live->running && only.has(run.live->running->id))
       if (!write_running_case_json(dir, run, error)) return false;
     for (size_t k = 0; k < run.results.size(); ++k) {
       const auto& r = run.results[k];
       const auto* c = run.cases[k];
-      if (!only_case.empty() && r.id != only_case) continue;
+      if (!only.has(r.id)) continue;
       ordered_json log = ordered_json::array();
       for (const auto& e : r.log)
         log.push_back({e.t_ms, std::string(1, e.dir), e.text});
@@ -143,6 +153,11 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
           {"chunksNotRecorded", r.chunks_dropped},
       };
       add_server_fields(j, r);
+      if (const auto t = case_throughput(*c, r)) {
+        j["throughput"] = {{"bytesSent", t->bytes_sent},
+                           {"bytesReceived", t->bytes_received},
+                           {"megabytesPerSecond", t->megabytes_per_second}};
+      }
       if (!write_file(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
                       error))
         return false;

@@ -9,8 +9,22 @@ namespace {
 
 std::string testcase_head(const ServerRun& run, const Case& c, const char* time) {
   return "    <testcase classname=\"" + escape_markup(run.agent + "." + c.area) + "\" name=\"" +
-         escape_markup(c.id + " (RFC 6455 " + c.rfc + ") " + c.description) + "\" time=\"" + time +
-         "\">\n";
+         escape_markup(c.id + " (" + rfc_reference(c) + ") " + c.description) + "\" time=\"" +
+         time + "\">\n";
+}
+
+// The whole run's masking keys as one testcase (report.hpp RunMasking): failed on a finding.
+std::string masking_testcase(const ServerRun& run, const RunMasking& m) {
+  std::string x = "    <testcase classname=\"" + escape_markup(run.agent + ".masking") +
+                  "\" name=\"masking keys over the whole run (RFC 6455 " + masking_rfc +
+                  ") a new, unpredictable key for each frame\" time=\"0.000\">\n";
+  if (m.finding.empty()) {
+    x += "      <system-out>" + escape_markup(m.summary) + "</system-out>\n";
+  } else {
+    x += "      <failure message=\"" + escape_markup(m.finding) + "\" type=\"FAILED\">" +
+         escape_markup(m.summary) + "</failure>\n";
+  }
+  return x + "    </testcase>\n";
 }
 
 }  // namespace
@@ -25,12 +39,14 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       skipped += r.behavior == Behavior::unimplemented ? 1 : 0;
     }
     const Case* running = run.live ? run.live->running : nullptr;
+    const size_t masking = run.masking ? 1 : 0;
+    failures += run.masking && !run.masking->finding.empty() ? 1 : 0;
     char time[32];
     (void)std::snprintf(time, sizeof(time), "%.3f", run.seconds);
     x += "  <testsuite name=\"" + escape_markup(run.agent) + "\" tests=\"" +
-         std::to_string(run.results.size() + (running != nullptr ? 1 : 0)) + "\" failures=\"" +
-         std::to_string(failures) + (running != nullptr ? "\" errors=\"1" : "") + "\" skipped=\"" +
-         std::to_string(skipped) + "\" time=\"" + time + "\">\n";
+         std::to_string(run.results.size() + masking + (running != nullptr ? 1 : 0)) +
+         "\" failures=\"" + std::to_string(failures) + (running != nullptr ? "\" errors=\"1" : "") +
+         "\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + time + "\">\n";
     x += "    <properties><property name=\"url\" value=\"" + escape_markup(run.url.str()) + "\"/>";
     if (run.live) {
       x += "<property name=\"lastCase\" value=\"" + escape_markup(run.live->last_case) +
@@ -67,6 +83,7 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
            escape_markup(incomplete_reason) + "\" type=\"" + incomplete_verdict +
            "\"/>\n    </testcase>\n";
     }
+    if (run.masking) x += masking_testcase(run, *run.masking);
     x += "  </testsuite>\n";
   }
   x += "</testsuites>\n";

@@ -51,11 +51,11 @@ size_t print_summary(const Catalogue& catalogue, const std::vector<ServerRun>& r
       const auto& r = run.results[i];
       const auto* c = run.cases[i];
       if (r.failed()) {
-        std::printf("  %sFAILED%s     %-8s RFC 6455 %-6s %s\n    %s\n", red, off, c->id.c_str(),
-                    c->rfc.c_str(), c->description.c_str(), r.reason.c_str());
+        std::printf("  %sFAILED%s     %-8s %-15s %s\n    %s\n", red, off, c->id.c_str(),
+                    rfc_reference(*c).c_str(), c->description.c_str(), r.reason.c_str());
       } else if (r.behavior == Behavior::non_strict) {
-        std::printf("  %sNON-STRICT%s %-8s RFC 6455 %-6s %s\n", yellow, off, c->id.c_str(),
-                    c->rfc.c_str(), r.reason.c_str());
+        std::printf("  %sNON-STRICT%s %-8s %-15s %s\n", yellow, off, c->id.c_str(),
+                    rfc_reference(*c).c_str(), r.reason.c_str());
       }
     }
     if (total.failed == 0) std::printf("  %sno case FAILED%s\n", green, off);

@@ -54,8 +54,9 @@ def read_head(conn):
     return head.decode("latin-1"), rest
 
 
-def handshake(conn):
-    """Answers the upgrade; returns the bytes after the head, or None if refused."""
+def handshake(conn, extensions=lambda offered: ""):
+    """Answers the upgrade; returns the bytes after the head, or None if refused. `extensions`
+    maps the client's Sec-WebSocket-Extensions to the server's answer ("" for none)."""
     head, rest = read_head(conn)
     if head is None:
         return None
@@ -68,8 +69,10 @@ def handshake(conn):
         return None
     key = headers.get("sec-websocket-key", "").encode()
     accept = base64.b64encode(hashlib.sha1(key + GUID).digest()).decode()
+    answer = extensions(headers.get("sec-websocket-extensions", ""))
+    answer = f"Sec-WebSocket-Extensions: {answer}\r\n" if answer else ""
     conn.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                  f"Sec-WebSocket-Accept: {accept}\r\n\r\n").encode())
+                  f"Sec-WebSocket-Accept: {accept}\r\n{answer}\r\n").encode())
     return rest
 
 
@@ -241,13 +244,27 @@ def serve(conn, mode, done):
         done.set()
 
 
-def main():
-    mode = sys.argv[1]
+def listen():
+    """A loopback listener on a free port, announced with the readiness line the tests wait on."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     print(f"listening on ws://127.0.0.1:{listener.getsockname()[1]}/", flush=True)
+    return listener
+
+
+def serve_forever(serve, *args):
+    """Serves every connection on its own thread with serve(conn, *args)."""
+    listener = listen()
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=serve, args=(conn, *args), daemon=True).start()
+
+
+def main():
+    mode = sys.argv[1]
+    listener = listen()
     count = 0
     while True:
         conn, _ = listener.accept()

@@ -417,9 +417,13 @@ TEST(CaseSelection, ClientRunsOnlyCasesWithTheClientRole) {
 TEST(CaseSelection, BuiltInHandshakeCasesAreServerOnly) {
   const auto cat = builtin();
   // The robustness family is server-only too: its raw frames are a client's (masked), and its
-  // health check and server watch are test-server's.
-  for (const auto& c : cat.cases)
-    EXPECT_EQ(c.for_client, !c.handshake.has_value() && c.area != "robustness") << c.id;
+  // health check and server watch are test-server's; so are the permessage-deflate cases (their
+  // offer is the tester's, as the client).
+  for (const auto& c : cat.cases) {
+    EXPECT_EQ(c.for_client,
+              !c.handshake.has_value() && !c.deflate.has_value() && c.area != "robustness")
+        << c.id;
+  }
 }
 
 }  // namespace

@@ -32,17 +32,24 @@ def stop_server(proc):
 
 
 @pytest.fixture
-def broken_server():
+def python_server():
+    """start(script, mode): runs harness/test/SCRIPT MODE (a server that prints the readiness
+    line) and returns its URL; every server started is stopped after the test."""
     started = []
 
-    def start(mode):
-        proc, url = start_server([sys.executable, os.path.join(HERE, "broken_servers.py"), mode])
+    def start(script, mode):
+        proc, url = start_server([sys.executable, os.path.join(HERE, script), mode])
         started.append(proc)
         return url
 
     yield start
     for proc in started:
         stop_server(proc)
+
+
+@pytest.fixture
+def broken_server(python_server):
+    return lambda mode: python_server("broken_servers.py", mode)
 
 
 @pytest.fixture

@@ -9,23 +9,30 @@ do; `correct` keeps every rule the client cases judge, the others break one:
   zero-key           masks every frame with the key 00 00 00 00
   one-key            masks every frame with one key drawn once per connection
   counter-key        masking keys count up by one, frame after frame
+  seeded-key         random keys from a generator seeded alike on every connection: fine within
+                     one case, the same keys again in the next (only the whole run shows it)
   no-limits          no message limit, and takes a 64-bit length with its top bit set as a length
   one-read-head      takes the first read after the request as the whole response head
   closes-first       closes TCP right after its close frame, not waiting for the server's
+  ignores-eof        does not notice the server closing TCP mid-conversation: it keeps its side
+                     open (for HANG seconds, then gives up), as a client that hangs there would
 
 usage: flawed_clients.py FLAW URL AGENT   (URL: the tester's, e.g. ws://127.0.0.1:9001/)
 Every read is bounded in time: the client never hangs on a silent tester."""
 import base64
 import hashlib
 import os
+import random
 import socket
 import struct
 import sys
+import time
 import urllib.parse
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LIMIT = 16 << 20  # as the reference client's: 16 MiB
 READ_TIMEOUT = 10.0
+HANG = 4.0  # ignores-eof: longer than the case's timeout (33.2: 2 s), shorter than a test's patience
 
 
 class Failed(Exception):
@@ -44,6 +51,7 @@ class Client:
         self.buf = bytearray()
         self.key_counter = int.from_bytes(os.urandom(4), "big")
         self.one_key = os.urandom(4)
+        self.seeded = random.Random(6455)  # the flaw: the same seed on every connection
         self.open = self.handshake(host, port, target)
 
     # --- the opening handshake (RFC 6455 4.1) ---
@@ -104,6 +112,8 @@ class Client:
         if self.flaw == "counter-key":
             self.key_counter = (self.key_counter + 1) & 0xFFFFFFFF
             return self.key_counter.to_bytes(4, "big")
+        if self.flaw == "seeded-key":
+            return self.seeded.getrandbits(32).to_bytes(4, "big")
         return os.urandom(4)
 
     def send(self, opcode, payload):
@@ -125,7 +135,9 @@ class Client:
         while len(self.buf) < n:
             data = self.recv()
             if not data:
-                raise Failed(None)
+                if self.flaw == "ignores-eof":
+                    time.sleep(HANG)  # the flaw: the server is gone, the client has not noticed
+                raise Failed(None)  # RFC 6455 7.1.1, 7.1.5: the connection is closed (1006)
             self.buf += data
         out = bytes(self.buf[:n])
         del self.buf[:n]

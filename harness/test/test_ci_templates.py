@@ -119,12 +119,13 @@ def test_gate_refuses_bad_arguments_by_name(wsprobe, args, message):
 
 
 def test_the_reference_server_passes_the_baseline_the_repository_workflow_gates_on(wsprobe, tmp_path):
-    """What .github/workflows/wsprobe.yml runs, here: the whole catalogue against wsprobe serve."""
+    """What .github/workflows/wsprobe.yml runs, here: the catalogue (with the workflow's
+    WSPROBE_ARGS) against wsprobe serve."""
     with open(WORKFLOW) as f:
         (job,) = yaml.safe_load(f)["jobs"].values()
     baseline = os.path.join(ROOT, job["env"]["BASELINE"])
     port = free_port()
     r = gate(wsprobe, "--server-cmd", f"{wsprobe} serve --port {port}", "--url", f"ws://127.0.0.1:{port}/",
-             "--baseline", baseline, "--out", str(tmp_path), timeout=300)
+             "--baseline", baseline, "--out", str(tmp_path), env_args=job["env"]["WSPROBE_ARGS"], timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr
     assert " 0 worse," in r.stdout

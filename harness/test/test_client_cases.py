@@ -1,12 +1,15 @@
 """The client cases (conformance/cases/client_*.json) against clients broken on purpose
 (flawed_clients.py): each flawed client gets its non-OK verdict on exactly the cases meant to catch
 its flaw, and OK on every other; the correct client gets OK on all. The masking flaws are also
-caught over the whole run (the line test-client prints at /updateReports)."""
+caught over the whole run: in the line test-client prints at /updateReports, its exit status,
+index.json's "masking" field, a JUnit testcase and a finding at the top of the HTML report; a
+client whose keys repeat only across connections (seeded-key) is caught there alone."""
 import json
 import os
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -31,7 +34,8 @@ def runs(wsprobe, tmp_path_factory):
     try:
         for flaw in EXPECTED:
             out = tmp_path_factory.mktemp(f"client-cases-{flaw}") / "index.json"
-            argv = [wsprobe, "test-client", "--port", "0", "--json", str(out)]
+            argv = [wsprobe, "test-client", "--port", "0", "--exit-after-report", "--json", str(out),
+                    "--junit", str(out.parent / "junit.xml"), "--report-dir", str(out.parent / "html")]
             for area_ids in ("30.*", "31.*", "32.*", "33.*"):
                 argv += ["--cases", area_ids]
             proc, url = start_server(argv)
@@ -70,13 +74,19 @@ EXPECTED = {
     "no-accept-check": (lambda ids: {i: "FAILED" for i in ("30.1.1", "30.1.2", "30.1.3", "30.1.4")}, None),
     # every case in which the client sends a frame: its close frame at least
     "zero-key": (lambda ids: echoing(ids, "30.2.", "31.", "32.", "33."), "masked with the key 00 00 00 00"),
-    # every case in which it sends two frames or more (an echo and its close frame)
-    "one-key": (lambda ids: echoing(ids, "30.2.", "31.", "32.2.", "33."), "reuse a key already used"),
+    # every case in which it sends two frames or more (an echo and its close frame; in 33.2 the
+    # server goes away without a close frame, so the echo is its only frame)
+    "one-key": (lambda ids: {**echoing(ids, "30.2.", "31.", "32.2.", "33."), "33.2": "OK"},
+                "reuse a key already used"),
     # a constant step shows from the third frame of a connection: 31.1 echoes 64 messages
     "counter-key": (lambda ids: {"31.1": "FAILED"}, "predictable from the two before it"),
+    # every connection's keys are fresh within it; each connection starts the same sequence again
+    "seeded-key": (lambda ids: {}, "reuse a key already used"),
     "no-limits": (lambda ids: echoing(ids, "32.1."), None),
     "one-read-head": (lambda ids: echoing(ids, "32.2."), None),
     "closes-first": (lambda ids: {"33.1": "NON-STRICT"}, None),
+    # the server closes TCP without a close frame in 33.2 alone
+    "ignores-eof": (lambda ids: {"33.2": "FAILED"}, None),
 }
 
 
@@ -101,6 +111,7 @@ def masking_line(proc, agent, bound=10.0):
 def test_flawed_client_fails_exactly_the_cases_meant_to_catch_it(flaw, runs, client_case_ids):
     proc, index, elapsed = runs[flaw]
     results = json.loads(index.read_text())[flaw]
+    masking = results.pop("masking")  # the agent's whole-run judgement, beside its cases
     assert sorted(results) == sorted(client_case_ids)
     cases_meant, masking_finding = EXPECTED[flaw]
     want = {i: cases_meant(client_case_ids).get(i, "OK") for i in client_case_ids}
@@ -112,4 +123,27 @@ def test_flawed_client_fails_exactly_the_cases_meant_to_catch_it(flaw, runs, cli
         assert line.endswith(": OK\n"), line
     else:
         assert "FAILED" in line and masking_finding in line, line
+    assert_masking_in_reports(index.parent, flaw, masking, masking_finding)
+    assert proc.wait(timeout=10) == (1 if "FAILED" in want.values() or masking_finding else 0)
     assert elapsed < 60, elapsed  # every case ends within its bounds
+
+
+def assert_masking_in_reports(out, agent, masking, finding):
+    """The whole-run masking judgement in index.json (`masking`), JUnit (a testcase, failed on a
+    finding) and the HTML report (a finding at the top, none when the keys are fine)."""
+    suite = ET.parse(out / "junit.xml").getroot().find(f"testsuite[@name='{agent}']")
+    testcase = suite.find(f"testcase[@classname='{agent}.masking']")
+    failure = testcase.find("failure")
+    html = (out / "html" / "index.html").read_text()
+    assert masking["frames"] > 0, masking
+    if finding is None:
+        assert (masking["verdict"], masking["finding"]) == ("OK", ""), masking
+        assert failure is None and "OK" in testcase.find("system-out").text
+        assert 'id="masking"' not in html
+    else:
+        assert masking["verdict"] == "FAILED" and finding in masking["finding"], masking
+        assert failure is not None and finding in failure.get("message"), ET.tostring(testcase)
+        section = html[html.index('<section id="masking"'):]
+        section = section[:section.index("</section>")]
+        assert f"<li>{agent}: " in section and finding in section, section
+        assert html.index('id="masking"') < html.index('id="summary"')  # at the top

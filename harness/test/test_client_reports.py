@@ -135,6 +135,14 @@ def run_client(url, agent, mode="normal", broken_case=0):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def case_entries(index, agent):
+    """The agent's cases in index.json, without its whole-run masking judgement (checked OK)."""
+    entries = json.loads(index.read_text()).get(agent, {})
+    masking = entries.pop("masking", None)
+    assert masking is None or masking["verdict"] == "OK", masking
+    return entries
+
+
 def wait_for_progress(index, agent, case_id, progress, timeout=60.0):
     """Waits (bounded) until index.json marks `case_id` with `progress`; returns the agent's entries.
     Each read is of a whole file: the reports are replaced atomically."""
@@ -142,7 +150,7 @@ def wait_for_progress(index, agent, case_id, progress, timeout=60.0):
     entries = {}
     while time.monotonic() < deadline:
         if index.exists():
-            entries = json.loads(index.read_text()).get(agent, {})
+            entries = case_entries(index, agent)
             if entries.get(case_id, {}).get("progress") == progress:
                 return entries
         time.sleep(0.05)
@@ -170,6 +178,8 @@ def junit_suite(out, agent):
     suite = ET.parse(out / "junit.xml").getroot().find(f"testsuite[@name='{agent}']")
     properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
     cases = {t.get("name").split()[0]: t for t in suite.iter("testcase")}
+    masking = cases.pop("masking")  # the whole run's keys: a testcase of its own, passed here
+    assert masking.get("classname") == f"{agent}.masking" and masking.find("failure") is None
     return suite, properties, cases
 
 
@@ -221,14 +231,14 @@ def test_a_client_that_hangs_leaves_reports_naming_its_case_when_wsprobe_is_stop
         assert code == 2, output  # nothing FAILED, and the run is incomplete: not a pass
         assert "stopped by a signal" in output
         assert any(line.startswith("seed ") for line in output.splitlines())  # not lost with the exit
-        entries = json.loads((tmp_path / "index.json").read_text())["hang"]
+        entries = case_entries(tmp_path / "index.json", "hang")
         assert list(entries) == CASES[:2]
         assert entries[CASES[0]]["behavior"] == "OK" and "progress" not in entries[CASES[0]]
         hung = entries[CASES[1]]
         assert (hung["behavior"], hung["behaviorClose"], hung["progress"]) == ("INCOMPLETE", "INCOMPLETE", "running")
         suite, properties, cases = junit_suite(tmp_path, "hang")
         assert (properties["lastCase"], properties["lastCaseState"]) == (CASES[1], "running")
-        assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("2", "1", "0")
+        assert (suite.get("tests"), suite.get("errors"), suite.get("failures")) == ("3", "1", "0")
         error = cases[CASES[1]].find("error")
         assert error is not None and error.get("type") == "INCOMPLETE"
         assert "did not finish this case" in error.get("message")
@@ -245,7 +255,7 @@ def test_a_client_that_hangs_leaves_reports_naming_its_case_when_wsprobe_is_stop
 
 def assert_final_reports(out, agent):
     """The reports /updateReports writes: Autobahn's fields, no live marks."""
-    entries = json.loads((out / "index.json").read_text())[agent]
+    entries = case_entries(out / "index.json", agent)
     assert list(entries) == CASES
     for cid, entry in entries.items():
         assert set(entry) == AUTOBAHN_FIELDS, entry

@@ -1,4 +1,4 @@
-#include "client/ws_client.hpp"
+#include "commands/connect.hpp"
 
 #include <cstdio>
 #include <iostream>

@@ -1,4 +1,4 @@
-#include "server/echo_server.hpp"
+#include "commands/serve.hpp"
 
 #include <asio.hpp>
 #include <asio/ssl.hpp>
