@@ -282,6 +282,7 @@ int serve(const ServeOptions& options) {
     }
   }
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  keep_running.reserve(contexts.size());
   for (auto& c : contexts)
     keep_running.push_back(asio::make_work_guard(*c));
   asio::signal_set signals(ctx, SIGINT, SIGTERM);

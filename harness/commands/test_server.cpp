@@ -98,9 +98,10 @@ int test_server(TestServerOptions o) {
   if (o.skip_slow) std::erase_if(selected, [](const Case* c) { return c->slow; });
   if (selected.empty()) return usage_error("no case matches the selection");
   if (o.list_only) {
-    for (const auto* c : selected)
+    for (const auto* c : selected) {
       std::printf("%-8s %-15s %s\n", c->id.c_str(), rfc_reference(*c).c_str(),
                   c->description.c_str());
+    }
     std::printf("%zu cases\n", selected.size());
     return 0;
   }
