@@ -74,35 +74,46 @@ std::string number(uint64_t v) {
 }
 
 // A JSON array of records, pretty-printed, as APIs return them: ASCII only (non-ASCII would be
-// \u-escaped), so any window of it is valid UTF-8 and its characters are its bytes.
+// \u-escaped), so any window of it is valid UTF-8 and its characters are its bytes. Every draw is
+// a statement of its own: the order in which a call's arguments (operator+'s included) are
+// evaluated is unspecified, and gcc and clang differ.
 void json_document(DataRandom& rng, std::vector<uint8_t>& out, size_t size) {
+  auto draw = [&](uint64_t below) { return number(rng.next() % below); };
+  auto word = [&] { return std::string(pick(rng, english)); };
   append(out, "[\n");
   for (uint64_t id = 0; out.size() < size; ++id) {
-    const std::string first(pick(rng, english));
-    const std::string last(pick(rng, english));
+    const std::string first = word();
+    const std::string last = word();
     append(out, "  {\n    \"id\": " + number(id) + ",\n    \"guid\": \"");
-    for (int i = 0; i < 4; ++i)
-      append(out, (i == 0 ? "" : "-") + number(rng.next() % 90000000 + 10000000));
-    append(out, "\",\n    \"isActive\": " + std::string(rng.next() % 2 ? "true" : "false"));
-    append(out, ",\n    \"balance\": \"$" + number(rng.next() % 4000) + "." +
-                    number(10 + rng.next() % 90) +
-                    "\",\n    \"age\": " + number(18 + rng.next() % 60));
+    for (int i = 0; i < 4; ++i) {
+      if (i != 0) append(out, "-");
+      append(out, number(rng.next() % 90000000 + 10000000));
+    }
+    append(out, "\",\n    \"isActive\": ");
+    append(out, rng.next() % 2 ? "true" : "false");
+    append(out, ",\n    \"balance\": \"$" + draw(4000));
+    append(out, "." + number(10 + rng.next() % 90));
+    append(out, "\",\n    \"age\": " + number(18 + rng.next() % 60));
+    const std::string host = word();
     append(out, ",\n    \"name\": \"" + first + " " + last + "\",\n    \"email\": \"" + first +
-                    "." + last + "@" + std::string(pick(rng, english)) + ".com\"");
+                    "." + last + "@" + host + ".com\"");
     append(out, ",\n    \"about\": \"");
     sentence(rng, out, 12 + rng.next() % 20);
-    append(out, "\",\n    \"registered\": \"20" + number(10 + rng.next() % 16) + "-0" +
-                    number(1 + rng.next() % 9) + "-1" + number(rng.next() % 10) + "T0" +
-                    number(rng.next() % 10) + ":1" + number(rng.next() % 10) + ":00\"");
-    append(out, ",\n    \"latitude\": " + number(rng.next() % 90) + "." +
-                    number(100000 + rng.next() % 900000) + ",\n    \"tags\": [");
+    append(out, "\",\n    \"registered\": \"20" + number(10 + rng.next() % 16));
+    append(out, "-0" + number(1 + rng.next() % 9));
+    append(out, "-1" + draw(10));
+    append(out, "T0" + draw(10));
+    append(out, ":1" + draw(10) + ":00\"");
+    append(out, ",\n    \"latitude\": " + draw(90));
+    append(out, "." + number(100000 + rng.next() % 900000) + ",\n    \"tags\": [");
     for (int t = 0; t < 5; ++t)
-      append(out, (t == 0 ? "\"" : ", \"") + std::string(pick(rng, english)) + "\"");
+      append(out, (t == 0 ? "\"" : ", \"") + word() + "\"");
     append(out, "],\n    \"friends\": [\n");
     for (int f = 0; f < 3; ++f) {
-      append(out, "      {\"id\": " + number(f) + ", \"name\": \"" +
-                      std::string(pick(rng, english)) + " " + std::string(pick(rng, english)) +
-                      "\"}" + (f < 2 ? ",\n" : "\n"));
+      const std::string given = word();
+      const std::string family = word();
+      append(out, "      {\"id\": " + number(f) + ", \"name\": \"" + given + " " + family + "\"}" +
+                      (f < 2 ? ",\n" : "\n"));
     }
     append(out, "    ]\n  },\n");
   }
