@@ -6,7 +6,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
-#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <tuple>
@@ -515,34 +514,6 @@ void load_file(const std::string& name, std::string_view text, const CatalogueOp
   }
 }
 
-std::vector<long> id_parts(const std::string& id) {
-  std::vector<long> parts;
-  std::stringstream s(id);
-  for (std::string p; std::getline(s, p, '.');)
-    parts.push_back(std::strtol(p.c_str(), nullptr, 10));
-  return parts;
-}
-
-std::regex glob_regex(const std::string& pattern) {
-  std::string re;
-  for (char ch : pattern) {
-    if (ch == '*') {
-      re += ".*";
-    } else if (std::string_view(".+?()[]{}|^$\\").find(ch) != std::string_view::npos) {
-      re += '\\';
-      re += ch;
-    } else {
-      re += ch;
-    }
-  }
-  return std::regex(re);
-}
-
-bool matches(const std::string& id, const std::string& pattern) {
-  if (pattern.find('*') == std::string::npos) return id == pattern;
-  return std::regex_search(id, glob_regex(pattern), std::regex_constants::match_continuous);
-}
-
 }  // namespace
 
 std::string_view to_string(Requirement r) {
@@ -569,10 +540,6 @@ Step Step::copy(size_t k) const {
 
 std::string rfc_reference(const Case& c) {
   return c.rfc.starts_with("RFC ") ? c.rfc : "RFC 6455 " + c.rfc;
-}
-
-bool id_less(const std::string& a, const std::string& b) {
-  return id_parts(a) < id_parts(b);
 }
 
 std::optional<Catalogue> load_catalogue_texts(
@@ -635,21 +602,6 @@ std::optional<Catalogue> load_catalogue(const CatalogueOptions& options, std::st
     return std::nullopt;
   }
   return load_catalogue_texts(files, options, error);
-}
-
-std::vector<const Case*> select_cases(const Catalogue& catalogue,
-                                      const std::vector<std::string>& include,
-                                      const std::vector<std::string>& exclude, PeerRole peer) {
-  std::vector<const Case*> out;
-  for (const auto& c : catalogue.cases) {
-    if (!(peer == PeerRole::server ? c.for_server : c.for_client)) continue;
-    const bool in = include.empty() || std::any_of(include.begin(), include.end(),
-                                                   [&](const auto& p) { return matches(c.id, p); });
-    const bool out_ = std::any_of(exclude.begin(), exclude.end(),
-                                  [&](const auto& p) { return matches(c.id, p); });
-    if (in && !out_) out.push_back(&c);
-  }
-  return out;
 }
 
 }  // namespace wsprobe::harness
