@@ -1,5 +1,7 @@
 #include "wsprobe/message_assembler.hpp"
 
+#include <algorithm>
+
 namespace wsprobe::codec {
 namespace {
 
@@ -49,6 +51,7 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
     check_utf8_ = opcode == Opcode::text && options_.validate_utf8 && (h.rsv & rsv::rsv1) == 0;
     collect_ = options_.collect_rsv1_payload || (h.rsv & rsv::rsv1) == 0;
     message_size_ = 0;
+    cut_ = 0;
     message_.clear();
     utf8_.reset();
   }
@@ -58,6 +61,22 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
     return failure(error_of(Rule::message_too_big));
   }
   message_size_ += h.payload_length;
+  // Room for the frame's payload in one allocation instead of growing as pieces arrive (each
+  // growth copies what came before). Capped, so that memory follows what arrives rather than
+  // what a header claims: a peer's 14-byte header gets it at most reserve_cap. Growth stops at
+  // the limit (the message cannot be longer), not at twice it: a flood of tiny fragments up to
+  // a 16 MiB limit holds 16 MiB, not 32.
+  if (collect_) {
+    constexpr uint64_t reserve_cap = uint64_t{256} << 10;
+    const size_t wanted =
+        message_.size() + static_cast<size_t>(std::min(h.payload_length, reserve_cap));
+    if (wanted > message_.capacity()) {
+      const uint64_t doubled = std::max<uint64_t>(wanted, uint64_t{2} * message_.capacity());
+      const uint64_t most = std::min(options_.max_message_size, options_.max_kept);
+      message_.reserve(
+          static_cast<size_t>(std::min(doubled, std::max<uint64_t>(most, message_.size()))));
+    }
+  }
   return {};
 }
 
@@ -66,7 +85,13 @@ Assembled MessageAssembler::on_payload(std::span<const uint8_t> bytes) {
     control_.insert(control_.end(), bytes.begin(), bytes.end());
     return {};
   }
-  if (collect_) message_.insert(message_.end(), bytes.begin(), bytes.end());
+  if (collect_) {
+    const uint64_t room =
+        options_.max_kept - std::min<uint64_t>(options_.max_kept, message_.size());
+    const size_t kept = static_cast<size_t>(std::min<uint64_t>(room, bytes.size()));
+    message_.insert(message_.end(), bytes.begin(), bytes.begin() + static_cast<long>(kept));
+    cut_ += bytes.size() - kept;
+  }
   // RFC 6455 8.1: text is validated as it arrives, so invalid UTF-8 fails fast (Autobahn 6.4).
   if (check_utf8_ && !utf8_.feed(bytes)) {
     return failure(error_of(Rule::invalid_utf8));
@@ -92,6 +117,7 @@ Assembled MessageAssembler::on_end(const FrameHeader& h) {
   a.opcode = message_opcode_;
   a.rsv = message_rsv_;
   a.payload = std::move(message_);
+  a.cut = cut_;
   message_.clear();
   return a;
 }

@@ -21,6 +21,7 @@ AssemblerOptions assembler_options(const ReaderOptions& o) {
   a.max_message_size = o.max_message_size;
   a.validate_utf8 = o.validate_utf8;
   a.collect_rsv1_payload = !o.deflate;
+  a.max_kept = o.max_kept_message;
   return a;
 }
 
@@ -108,6 +109,7 @@ void Reader::inflate(const FrameEvent& ev) {
     inflating_ = (h.rsv & rsv::rsv1) != 0;
     inflated_text_ = h.opcode == static_cast<uint8_t>(Opcode::text) && options_.validate_utf8;
     inflated_.clear();
+    inflated_cut_ = 0;
     inflated_utf8_.reset();
   } else if (ev.kind == FrameEvent::Kind::payload && inflating_ && !is_control(h.opcode)) {
     if (auto err = inflater_->feed(ev.payload, inflated_sink())) fail(*err);
@@ -116,25 +118,30 @@ void Reader::inflate(const FrameEvent& ev) {
 
 void Reader::on_message(Assembled&& message) {
   if (!inflating_) {
-    emit(MessageEvent{message.opcode, std::move(message.payload), message.rsv});
+    emit(MessageEvent{message.opcode, std::move(message.payload), message.rsv, false, message.cut});
     return;
   }
   inflating_ = false;
   // RFC 7692 7.2.2: the tail is appended and the rest inflated once the last frame is in.
   if (auto err = inflater_->finish(inflated_sink())) return fail(*err);
   if (inflated_text_ && !inflated_utf8_.finish()) return fail(error_of(Rule::truncated_utf8));
-  emit(MessageEvent{message.opcode, std::exchange(inflated_, {}), message.rsv, true});
+  emit(MessageEvent{message.opcode, std::exchange(inflated_, {}), message.rsv, true,
+                    std::exchange(inflated_cut_, 0)});
 }
 
 std::optional<Error> Reader::take_inflated(std::span<const uint8_t> chunk) {
   // RFC 6455 8.1: the text is validated as it inflates, so invalid UTF-8 fails fast; up to the
   // limit first, so which failure comes first does not depend on the chunks' sizes.
-  const uint64_t room = options_.max_message_size - inflated_.size();
+  const uint64_t room = options_.max_message_size - (inflated_.size() + inflated_cut_);
   const auto within = chunk.first(static_cast<size_t>(std::min<uint64_t>(room, chunk.size())));
   if (inflated_text_ && !inflated_utf8_.feed(within)) return error_of(Rule::invalid_utf8);
   // RFC 6455 10.4: the limit is on the message as the application receives it, inflated.
   if (chunk.size() > room) return error_of(Rule::inflated_message_too_big);
-  inflated_.insert(inflated_.end(), chunk.begin(), chunk.end());
+  const uint64_t kept_room =
+      options_.max_kept_message - std::min<uint64_t>(options_.max_kept_message, inflated_.size());
+  const size_t kept = static_cast<size_t>(std::min<uint64_t>(kept_room, chunk.size()));
+  inflated_.insert(inflated_.end(), chunk.begin(), chunk.begin() + static_cast<long>(kept));
+  inflated_cut_ += chunk.size() - kept;
   return std::nullopt;
 }
 

@@ -99,6 +99,26 @@ TEST(ReaderDeflate, InflatesAnEmptyCompressedMessage) {
             (Lines{"text: (compressed)", "binary: (compressed)"}));
 }
 
+TEST(ReaderDeflate, KeepsOnlyMaxKeptInflatedBytesAndCountsTheRest) {
+  const auto input = frame(0xc2, compressed(std::vector<uint8_t>(1000, 'x')));  // a few bytes
+  ReaderOptions o = client_reader(1000);
+  o.max_kept_message = 10;
+  Reader r(o);
+  r.feed(input);
+  const auto events = r.take_events();
+  const MessageEvent* m = nullptr;
+  for (const auto& e : events) {
+    if (const auto* message = std::get_if<MessageEvent>(&e)) m = message;
+  }
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->data, std::vector<uint8_t>(10, 'x'));
+  EXPECT_EQ(m->cut, 990U);
+  // RFC 6455 10.4: the limit counts the inflated bytes not kept too.
+  ReaderOptions small = client_reader(999);
+  small.max_kept_message = 10;
+  EXPECT_EQ(read(small, input), Lines{"inflated_message_too_big"});
+}
+
 TEST(ReaderDeflate, TakesUncompressedMessagesBetweenCompressedOnes) {
   // RFC 7692 6: a message without RSV1 is not compressed, even with deflate agreed.
   const auto input = cat({from_hex("c1 07 f2 48 cd c9 c9 07 00"), frame(0x81, bytes("Hi")),

@@ -110,6 +110,26 @@ TEST(MessageAssembler, SixteenMebibyteLimitAllowsExactlyThatMuch) {
   EXPECT_FALSE(out.error);
 }
 
+TEST(MessageAssembler, KeepsOnlyMaxKeptBytesAndCountsTheRest) {
+  AssemblerOptions o;
+  o.max_kept = 3;
+  const auto out = assemble(from_hex("01 02 4865 80 03 6c6c6f"), o, 2);  // "He" + "llo"
+  ASSERT_FALSE(out.error);
+  ASSERT_EQ(out.results.size(), 1U);
+  EXPECT_EQ(out.results[0].payload, from_hex("48656c"));
+  EXPECT_EQ(out.results[0].cut, 2U);
+}
+
+TEST(MessageAssembler, ChecksUtf8AndTheLimitPastMaxKept) {
+  AssemblerOptions o;
+  o.max_kept = 1;
+  o.max_message_size = 4;
+  // RFC 6455 8.1: the invalid byte lies past what is kept; it still fails the message.
+  EXPECT_EQ(assemble(from_hex("81 03 4141 ff"), o).error->rule, Rule::invalid_utf8);
+  // RFC 6455 10.4: the limit counts every byte, kept or not.
+  EXPECT_EQ(assemble(from_hex("01 03 414141 80 02 4141"), o).error->rule, Rule::message_too_big);
+}
+
 TEST(MessageAssembler, FailsInvalidUtf8BeforeTheFrameIsComplete) {
   // Autobahn 6.4.3: one frame announcing 21 bytes; the bad byte arrives in the second piece.
   const auto bytes = from_hex("81 15 cebae1bdb9cf83cebcceb5 f4 90");

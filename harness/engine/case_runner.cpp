@@ -14,6 +14,15 @@
 namespace wsprobe::harness {
 namespace {
 
+// How much of a message is kept: the largest expected one, and room to show what went wrong. A
+// message over this matches nothing; holding all of it (up to receive_limit, the limit cases'
+// 16 MiB) for evidence cost a hostile flood 16 MiB a case.
+uint64_t keep_limit(const Case& c) {
+  uint64_t expected = c.ok.largest_payload();
+  if (c.non_strict) expected = std::max(expected, c.non_strict->largest_payload());
+  return expected + (uint64_t{64} << 10);
+}
+
 // The largest message a faithful peer can send back in this case: everything the case sends
 // (an echo of it all) or expects, plus room for its own small messages. Anything larger fails
 // the connection with 1009 as it arrives, never held (a hostile peer cannot bloat the tester).
@@ -24,10 +33,7 @@ uint64_t receive_limit(const Case& c) {
     for (const auto& f : s.batch)
       sent += f.payload.size();
   }
-  uint64_t expected = 0;
-  for (const auto& e : c.ok)
-    expected += e.payload.size();
-  return std::max(sent, expected) + (uint64_t{64} << 10);
+  return std::max(sent + (uint64_t{64} << 10), keep_limit(c));
 }
 
 // Events kept for judging: what the case expects, and enough beyond it to show what went wrong.
@@ -43,13 +49,12 @@ class CaseRun {
         wire_(result_, o.timeout_scale, scale),
         sender_(role, seeded_random(o.seed, c.id)),
         receiver_(role, receive_limit(c), event_limit(c), wire_,
-                  server_ ? "the client" : "the server"),
+                  server_ ? "the client" : "the server", keep_limit(c)),
         conversation_(wire_, sender_, receiver_, result_, c.timeout + 5.0) {
     result_.id = c.id;
     result_.seed = o.seed;
     result_.timeout_scale = o.timeout_scale * scale;
-    for (const auto& e : c.ok)
-      result_.expected.push_back(describe(e));
+    result_.expected = describe_runs(c.ok);
     receiver_.share_expected(c.ok);
   }
 
@@ -65,7 +70,7 @@ class CaseRun {
 
  private:
   CaseResult play(Opening opening) {
-    if (opening.open && case_.deflate && !opening.deflate) {
+    if (opening.open && case_.deflate && !opening.deflate && !case_.deflate->decline_ok) {
       deflate_declined(opening);
     } else if (opening.open && refusal_expected()) {
       conversation_.feed(opening.leftover);
@@ -75,6 +80,8 @@ class CaseRun {
       if (opening.deflate) {
         sender_.set_deflate(*opening.deflate);
         receiver_.set_deflate(*opening.deflate);
+      } else if (case_.deflate) {
+        wire_.note('*', "declined, as the case allows: the steps run without permessage-deflate");
       }
       conversation_.feed(opening.leftover);
       run_steps(opening.first_step_sent ? 1 : 0);
@@ -88,6 +95,7 @@ class CaseRun {
             Observation{receiver_.events(), receiver_.truncated(), receiver_.violation(),
                         receiver_.close_received(), receiver_.peer()},
             result_);
+      deflate_choice(opening);
     }
     if (result_.peer_closed_tcp_first && result_.behavior == Behavior::ok) {
       result_.behavior = Behavior::non_strict;  // a SHOULD (RFC 6455 7.1.1)
@@ -114,6 +122,21 @@ class CaseRun {
     result_.behavior = Behavior::unimplemented;
     result_.behavior_close = CloseBehavior::informational;
     result_.reason = receiver_.peer() + " did not agree to permessage-deflate (RFC 7692)";
+  }
+
+  // A case restricting which offers may be accepted (DeflateSpec::accept_only), once it ran: a
+  // SHOULD case whose server took a later offer over a preferred one is NON-STRICT (RFC 7692 5);
+  // a decline the case allows is said in the reason.
+  void deflate_choice(const Opening& opening) {
+    if (result_.behavior != Behavior::ok) return;
+    if (!opening.deflate_not_preferred.empty()) {
+      result_.behavior = Behavior::non_strict;
+      result_.reason = "permessage-deflate: " + opening.deflate_not_preferred;
+      wire_.note('*', result_.reason);
+    } else if (case_.deflate && !opening.deflate && result_.reason.empty()) {
+      result_.reason = receiver_.peer() + " declined the permessage-deflate offers (" +
+                       rfc_reference(case_) + ")";
+    }
   }
 
   // The tester as the server, with a handshake response the client must refuse (RFC 6455 4.1).

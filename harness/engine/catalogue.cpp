@@ -222,9 +222,8 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
   return s;
 }
 
-std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
-                                const std::string& where) {
-  std::vector<Expected> out;
+Expectations events_of(const json& list, const CatalogueOptions& o, const std::string& where) {
+  Expectations out;
   static const std::map<std::string, Expected::Kind> kinds{{"text", Expected::Kind::text},
                                                            {"binary", Expected::Kind::binary},
                                                            {"ping", Expected::Kind::ping},
@@ -245,16 +244,14 @@ std::vector<Expected> events_of(const json& list, const CatalogueOptions& o,
     if (x.kind == Expected::Kind::timeout) {
       x.tag = e[kind].get<std::string>();
     } else if (const json* w = windowed(e[kind])) {
-      const auto windows = windows_of(*w, o, where);
-      for (size_t k = 0; k < repeat_of(e, where); ++k) {
-        x.payload = windows.at(k);
-        out.push_back(x);
-      }
+      out.add_windows(std::move(x),
+                      std::make_shared<const PayloadWindows>(windows_of(*w, o, where)),
+                      repeat_of(e, where));
       continue;
     } else {
       x.payload = payload_of(e[kind], o, where);
     }
-    out.insert(out.end(), repeat_of(e, where), x);
+    out.add(std::move(x), repeat_of(e, where));
   }
   return out;
 }
@@ -368,8 +365,22 @@ DeflateSpec deflate_of(const json& d, const std::string& where) {
   const json& e = d["expect"];
   only_keys(e,
             {"server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
-             "client_max_window_bits"},
+             "client_max_window_bits", "accept_only", "declined"},
             at + " expect");
+  if (e.contains("accept_only")) {
+    spec.accept_only = e["accept_only"].get<std::vector<size_t>>();
+    for (const size_t n : *spec.accept_only) {
+      if (n < 1 || n > spec.offers.size())
+        throw CaseError(at + ": accept_only numbers offers from 1 to " +
+                        std::to_string(spec.offers.size()));
+    }
+  }
+  if (e.contains("declined")) {
+    const auto declined = e["declined"].get<std::string>();
+    if (declined != "ok" && declined != "unimplemented")
+      throw CaseError(at + ": declined is \"ok\" or \"unimplemented\"");
+    spec.decline_ok = declined == "ok";
+  }
   if (e.contains("server_no_context_takeover"))
     spec.server_no_context_takeover = e["server_no_context_takeover"].get<bool>();
   if (e.contains("client_no_context_takeover"))
@@ -463,6 +474,11 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
   };
   if (!c.deflate && std::any_of(c.steps.begin(), c.steps.end(), compressed))
     throw CaseError(where + ": a compressed step needs a deflate offer (\"deflate\")");
+  // Declined, the steps run without the extension: none of them can be compressed.
+  if (c.deflate && c.deflate->decline_ok && std::any_of(c.steps.begin(), c.steps.end(), compressed))
+    throw CaseError(where +
+                    ": a case that may be declined (\"declined\": \"ok\") sends no "
+                    "compressed step");
   return c;
 }
 

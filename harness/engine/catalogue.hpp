@@ -12,23 +12,11 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/expectations.hpp"
 #include "engine/payload.hpp"
 #include "wsprobe/frame_header.hpp"
 
 namespace wsprobe::harness {
-
-// Successive windows of a data set, taken cyclically: window k is bytes k * window mod size
-// onwards, wrapping past the end (Autobahn's 12.x/13.x send the next LEN bytes of a file 1000
-// times). `cycle` is the data set repeated without end; windows share its bytes.
-struct PayloadWindows {
-  Payload cycle;
-  size_t window = 0;
-  size_t size = 0;  // the data set's
-  [[nodiscard]] Payload at(size_t k) const {
-    const size_t from = (k % size) * (window % size) % size;
-    return cycle.slice(from, from + window);
-  }
-};
 
 // What a case sends.
 struct Step {
@@ -62,15 +50,6 @@ struct Step {
   std::shared_ptr<const PayloadWindows> windows;
   // This copy of the step: itself, or with window k as its payload.
   [[nodiscard]] Step copy(size_t k) const;
-};
-
-// What a case expects to receive, in order.
-struct Expected {
-  enum class Kind : uint8_t { text, binary, ping, pong, timeout };
-  Kind kind;
-  Payload payload;
-  std::string tag;
-  friend bool operator==(const Expected&, const Expected&) = default;
 };
 
 struct CloseExpectation {
@@ -117,10 +96,17 @@ struct HandshakeResponseSpec {
 
 // A case's permessage-deflate offer (RFC 7692 5, 7.1): the Sec-WebSocket-Extensions elements the
 // tester offers, in order, and what the agreement must hold when the server accepts. A server
-// that declines makes the case UNIMPLEMENTED (Autobahn's 12.x/13.x grading); one whose response
-// the offers do not allow fails it. Server cases only.
+// that declines makes the case UNIMPLEMENTED (Autobahn's 12.x/13.x grading) unless the case says
+// declining is right; one whose response the offers do not allow fails it. Server cases only.
 struct DeflateSpec {
   std::vector<std::string> offers;  // "permessage-deflate; client_max_window_bits", ...
+  // The offers (numbered from 1) the server may accept: its response must be one such an offer
+  // allows (RFC 7692 7: an invalid offer MUST be declined; 5: the first offer it supports is
+  // preferred). Empty: every offer must be declined. Unset: any offer may be accepted.
+  std::optional<std::vector<size_t>> accept_only;
+  // Declining every offer is the right answer (the offers are invalid): the steps then run
+  // without the extension and are judged as usual, instead of the case being UNIMPLEMENTED.
+  bool decline_ok = false;
   // The agreement must say this (RFC 7692 7.1.1: what a server accepting an offer must answer).
   std::optional<bool> server_no_context_takeover;
   std::optional<bool> client_no_context_takeover;
@@ -148,8 +134,8 @@ struct Case {
   bool for_client = true;      // test-client runs it (roles contains "client")
   bool slow = false;           // takes seconds: drivers may leave it out of quick runs
   std::vector<Step> steps;
-  std::vector<Expected> ok;
-  std::optional<std::vector<Expected>> non_strict;
+  Expectations ok;
+  std::optional<Expectations> non_strict;
   CloseExpectation close;
   std::optional<HandshakeSpec> handshake;
   std::optional<HandshakeResponseSpec> handshake_response;

@@ -95,10 +95,11 @@ void push_entry(json& list, json entry, const Payload& payload, const char* key)
   list.push_back(std::move(entry));
 }
 
-json events_json(const std::vector<Expected>& events) {
+json events_json(const Expectations& events) {
   static const char* kinds[] = {"text", "binary", "ping", "pong", "timeout"};
   json out = json::array();
-  for (const auto& e : events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Expected e = events[i];
     const char* k = kinds[static_cast<int>(e.kind)];
     if (e.kind == Expected::Kind::timeout) {
       out.push_back(json{{k, e.tag}});
@@ -162,6 +163,8 @@ json case_json(const Case& c) {
       expect["client_no_context_takeover"] = *d.client_no_context_takeover;
     if (d.server_max_window_bits) expect["server_max_window_bits"] = *d.server_max_window_bits;
     if (d.client_max_window_bits) expect["client_max_window_bits"] = *d.client_max_window_bits;
+    if (d.accept_only) expect["accept_only"] = *d.accept_only;
+    if (d.decline_ok) expect["declined"] = "ok";
     j["deflate"] = {{"offers", d.offers}, {"expect", expect}};
   }
   return j;

@@ -29,6 +29,11 @@ std::string format(std::span<const uint8_t> prefix, size_t total, bool printable
   return s + " (" + std::to_string(total) + " bytes)";
 }
 
+// A received message the tester kept only the start of (Receiver: its tag says the length).
+std::string cut_note(const Expected& e) {
+  return e.tag.empty() ? "" : ", cut from a message " + e.tag;
+}
+
 bool printable_byte(uint8_t b) {
   return b >= 0x20 || b == '\t';
 }
@@ -55,9 +60,9 @@ std::string describe_payload(const Payload& p) {
 std::string describe(const Expected& e) {
   switch (e.kind) {
     case Expected::Kind::text:
-      return "text " + describe_payload(e.payload);
+      return "text " + describe_payload(e.payload) + cut_note(e);
     case Expected::Kind::binary:
-      return "binary " + describe_payload(e.payload);
+      return "binary " + describe_payload(e.payload) + cut_note(e);
     case Expected::Kind::ping:
       return "ping " + describe_payload(e.payload);
     case Expected::Kind::pong:
@@ -66,6 +71,21 @@ std::string describe(const Expected& e) {
       return "still open after pause " + e.tag;
   }
   return "?";
+}
+
+std::vector<std::string> describe_runs(const Expectations& events) {
+  std::vector<std::string> lines;
+  for (const auto& run : events.runs()) {
+    std::string line = describe(run.event);
+    if (run.copies > 1) {
+      line = std::to_string(run.copies) + " x " + line +
+             (run.windows ? " (this the first; each next one the next " +
+                                std::to_string(run.windows->window) + " bytes of the data set)"
+                          : "");
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 std::string describe_frame(const codec::FrameHeader& h, const Payload& payload, bool from_server) {

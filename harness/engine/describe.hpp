@@ -3,6 +3,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/catalogue.hpp"
 
@@ -14,6 +15,8 @@ std::string describe_bytes(std::span<const uint8_t> bytes);
 // The same for a payload; a generated one is described from its start, never generated whole.
 std::string describe_payload(const Payload& payload);
 std::string describe(const Expected& event);
+// A case's expected events, a line per run: "1000 x binary ... (this the first; ...)".
+std::vector<std::string> describe_runs(const Expectations& events);
 // A case's frame as it goes out: its wrong masking (a case's `"mask": false`) reads "unmasked"
 // when the tester is the client and "masked" when it is the server (RFC 6455 5.1 forbids both).
 std::string describe_frame(const codec::FrameHeader& header, const Payload& payload,

@@ -120,6 +120,89 @@ std::string agreement_mismatch(const DeflateSpec& spec, const codec::DeflateAgre
   return {};
 }
 
+// The response's Sec-WebSocket-Extensions fields as one, for evidence; "" when it has none.
+std::string extensions_field(const codec::HttpResponse& response) {
+  std::string value;
+  for (const auto field : response.headers.all("Sec-WebSocket-Extensions"))
+    value += (value.empty() ? "" : ", ") + std::string(field);
+  return value;
+}
+
+// One offer as the codec reads it (RFC 7692 7): nullopt when a server must decline it (an
+// unknown, repeated or invalid parameter).
+std::optional<codec::DeflateParameters> offer_parameters(const std::string& offer) {
+  codec::HttpHeaders h;
+  h.fields.push_back({"Sec-WebSocket-Extensions", offer});
+  const auto elements = codec::parse_extensions(h);
+  if (!elements || elements->size() != 1 || elements->front().name != codec::deflate_extension_name)
+    return std::nullopt;
+  const auto params = codec::parse_deflate_parameters(elements->front());
+  if (!params) return std::nullopt;
+  return params.value();
+}
+
+// Whether offer `n` (from 1) allows the server's permessage-deflate element: the codec's own
+// check of a response against an offer (RFC 7692 7.1).
+bool allows(const DeflateSpec& spec, size_t n, const codec::ExtensionOffer& element) {
+  const auto offer = offer_parameters(spec.offers[n - 1]);
+  return offer && codec::accept_deflate_response(element, std::span(&*offer, 1)).ok();
+}
+
+std::string offer_list(const DeflateSpec& spec, const std::vector<size_t>& numbers) {
+  std::string s;
+  for (const size_t n : numbers)
+    s += (s.empty() ? "" : ", ") + std::to_string(n) + " `" + spec.offers[n - 1] + "`";
+  return s;
+}
+
+// A case that restricts which offers may be accepted (DeflateSpec::accept_only): "" when the
+// server declined, or answered what one of those offers allows; otherwise what it answered,
+// naming the response header, the offers it answers and those it had to decline.
+std::string acceptance_finding(const Case& c, const codec::HttpResponse& response) {
+  const DeflateSpec& spec = *c.deflate;
+  if (!spec.accept_only) return {};
+  const auto elements = codec::parse_extensions(response.headers);
+  if (!elements) return {};  // a malformed field: validate() says so
+  const auto element = std::find_if(elements->begin(), elements->end(), [](const auto& e) {
+    return e.name == codec::deflate_extension_name;
+  });
+  if (element == elements->end()) return {};  // declined
+  for (const size_t n : *spec.accept_only) {
+    if (allows(spec, n, *element)) return {};
+  }
+  std::vector<size_t> answered;
+  std::vector<size_t> invalid;
+  for (size_t n = 1; n <= spec.offers.size(); ++n) {
+    if (!offer_parameters(spec.offers[n - 1])) {
+      invalid.push_back(n);
+    } else if (allows(spec, n, *element)) {
+      answered.push_back(n);
+    }
+  }
+  std::string why =
+      "the server answered `Sec-WebSocket-Extensions: " + extensions_field(response) + "`, ";
+  why += spec.accept_only->empty()
+             ? "agreeing to permessage-deflate where it must decline every offer"
+             : "which answers none of the offers the case allows: " +
+                   offer_list(spec, *spec.accept_only);
+  if (!answered.empty()) why += "; it answers offer " + offer_list(spec, answered);
+  if (!invalid.empty()) {
+    why += "; a server must decline offer " + offer_list(spec, invalid) +
+           " (an unknown, repeated or invalid parameter)";
+  }
+  return why + " (" + rfc_reference(c) + ")";
+}
+
+// A case whose offers must be declined, answered with a refusal of the whole handshake: the
+// offer is not accepted, but RFC 7692 7 asks to decline it, leaving the connection usable.
+void judge_deflate_refusal(const codec::HttpResponse& response, Wire& wire, CaseResult& r) {
+  r.behavior = Behavior::non_strict;
+  r.behavior_close = CloseBehavior::ok;
+  r.reason = "the server refused the opening handshake (" + std::to_string(response.status) +
+             ") where RFC 7692 7 asks it to decline the offer and go on without the extension";
+  wire.note('*', r.reason);
+}
+
 }  // namespace
 
 std::string describe_agreement(const codec::DeflateAgreement& a) {
@@ -179,14 +262,28 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
     judge_refusal(c, handshake.response(), wire, r);
     return o;
   }
+  if (c.deflate && c.deflate->decline_ok && handshake.response().status != 101) {
+    judge_deflate_refusal(handshake.response(), wire, r);
+    return o;
+  }
   const auto accepted = handshake.validate();
+  // RFC 7692 7: an offer the server must decline, accepted (or, in a SHOULD case, a later offer
+  // taken over a preferred one, RFC 7692 5).
+  const std::string finding = c.deflate ? acceptance_finding(c, handshake.response()) : "";
+  if (!finding.empty() && c.requirement != Requirement::should) {
+    handshake_failed(r, wire, "permessage-deflate: " + finding);
+    return o;
+  }
   if (!accepted) {
+    const std::string field = c.deflate ? extensions_field(handshake.response()) : "";
     handshake_failed(
         r, wire,
         "the server's handshake response is invalid: " + std::string(accepted.error().reason) +
-            " [" + std::string(codec::rule_name(accepted.error().rule)) + "]");
+            " [" + std::string(codec::rule_name(accepted.error().rule)) + "]" +
+            (field.empty() ? "" : " (`Sec-WebSocket-Extensions: " + field + "`)"));
     return o;
   }
+  o.deflate_not_preferred = finding;
   if (c.deflate) {
     // RFC 7692 7.1: validate() checked the response against the offers (only what an offer
     // allows may be answered); a response without the extension declines them all.

@@ -21,8 +21,11 @@ struct Opening {
   bool first_step_sent = false;   // the first step went with the handshake
   std::vector<uint8_t> leftover;  // bytes after the peer's head, for the receiver
   // The case offered permessage-deflate (RFC 7692): what the server agreed to, or nullopt when it
-  // declined (the case is then UNIMPLEMENTED).
+  // declined (the case is then UNIMPLEMENTED, unless it says declining is right).
   std::optional<codec::DeflateAgreement> deflate;
+  // A SHOULD case's agreement accepted none of the offers it prefers (DeflateSpec::accept_only,
+  // RFC 7692 5): what the server answered instead, for a NON-STRICT verdict once the case ran.
+  std::string deflate_not_preferred;
 };
 
 // "server_max_window_bits=9, client_no_context_takeover" and so on: the agreement, for evidence.

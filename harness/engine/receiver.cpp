@@ -8,8 +8,8 @@
 namespace wsprobe::harness {
 
 Receiver::Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
-                   std::string peer)
-    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256, std::nullopt}),
+                   std::string peer, uint64_t max_kept)
+    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256, max_kept, std::nullopt}),
       wire_(wire),
       peer_(std::move(peer)),
       max_message_(max_message),
@@ -24,9 +24,12 @@ void Receiver::set_deflate(const codec::DeflateAgreement& agreement) {
 void Receiver::record(Expected event) {
   if (events_.size() < max_events_) {
     const size_t at = events_.size();
-    if (expected_ != nullptr && at < expected_->size() && (*expected_)[at] == event) {
-      events_.push_back((*expected_)[at]);  // the same content, its bytes shared
-      return;
+    if (expected_ != nullptr && at < expected_->size()) {
+      Expected want = (*expected_)[at];
+      if (want == event) {
+        events_.push_back(std::move(want));  // the same content, its bytes shared
+        return;
+      }
     }
     // Messages that match nothing are kept whole up to a budget, then cut: 1000 wrong echoes of
     // 128 KiB (a broken deflate server in 12.x) must not make the tester hold 128 MiB.
@@ -74,7 +77,11 @@ void Receiver::on_event(codec::ReaderEvent&& ev) {
     } else if (auto* m = std::get_if<codec::MessageEvent>(&ev)) {
       const auto kind =
           m->opcode == codec::Opcode::text ? Expected::Kind::text : Expected::Kind::binary;
-      Expected e{kind, std::move(m->data), {}};
+      // A message cut to max_kept keeps its whole length in the tag: it matches no expected
+      // event, and the evidence still says how long it was.
+      const uint64_t size = m->data.size() + m->cut;
+      Expected e{kind, std::move(m->data),
+                 m->cut == 0 ? std::string() : "of " + std::to_string(size) + " bytes"};
       wire_.note('<', describe(e));
       record(std::move(e));
     } else if (auto* p = std::get_if<codec::PingEvent>(&ev)) {

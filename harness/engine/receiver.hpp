@@ -19,9 +19,12 @@ namespace wsprobe::harness {
 
 class Receiver {
  public:
-  // `max_message`: the largest message this case can legitimately get back; `max_events`: how
-  // many events are kept for judging (more means the peer sent more than expected anyway).
-  Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire, std::string peer);
+  // `max_message`: the largest message this case can get back (larger ones fail the connection
+  // with 1009); `max_kept`: how much of a message is kept (a longer one matches no expected
+  // event, so only its length and first bytes are evidence); `max_events`: how many events are
+  // kept for judging (more means the peer sent more than expected anyway).
+  Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire, std::string peer,
+           uint64_t max_kept = UINT64_MAX);
 
   // permessage-deflate was agreed (RFC 7692), before any frame was fed: RSV1 is then allowed on
   // the first frame of a data message, and such messages are inflated with the peer's direction of
@@ -30,7 +33,7 @@ class Receiver {
   void set_deflate(const codec::DeflateAgreement& agreement);
   // The events the case expects: an arriving event equal to the expected one at its place is kept
   // as that one (its bytes shared), so 1000 echoes of 128 KiB cost nothing to keep.
-  void share_expected(const std::vector<Expected>& expected) { expected_ = &expected; }
+  void share_expected(const Expectations& expected) { expected_ = &expected; }
 
   void feed(std::span<uint8_t> bytes);
   // A pause marker (Autobahn's continueLater), in the judged sequence.
@@ -61,7 +64,7 @@ class Receiver {
   void on_event(codec::ReaderEvent&& event);
 
   codec::Reader reader_;
-  const std::vector<Expected>* expected_ = nullptr;
+  const Expectations* expected_ = nullptr;
   Wire& wire_;
   std::string peer_;
   uint64_t max_message_;

@@ -19,19 +19,15 @@ std::string join_codes(const std::vector<uint16_t>& codes) {
   return s;
 }
 
-bool prefix_of(const std::vector<Expected>& got, const std::vector<Expected>& want) {
-  return got.size() < want.size() && std::equal(got.begin(), got.end(), want.begin());
-}
-
 // Whether a longer wait could have changed a non-OK verdict: the expected events had only begun
 // to arrive when the kill timer fired, or a close verdict came from a timer (the peer did not
 // fail the connection, answer our close or close TCP in time). A mismatch already received, a
 // violation or a wrong close code stays whatever the timers.
 void judge_timing(const Case& c, const Observation& seen, CaseResult& r) {
   const bool killed = (r.timers & timer_kill) != 0;
-  const bool incomplete =
-      !seen.truncated && !seen.violation &&
-      (prefix_of(seen.received, c.ok) || (c.non_strict && prefix_of(seen.received, *c.non_strict)));
+  const bool incomplete = !seen.truncated && !seen.violation &&
+                          (c.ok.pending_after(seen.received) ||
+                           (c.non_strict && c.non_strict->pending_after(seen.received)));
   const bool behavior_timed = r.behavior != Behavior::ok && killed && incomplete;
   const bool wrong_endpoint =
       r.behavior_close == CloseBehavior::failed && r.closed_by_me != c.close.closed_by_me;
@@ -52,9 +48,9 @@ void judge(const Case& c, const Observation& seen, CaseResult& r) {
   std::string why;
   if (seen.violation) {
     r.behavior = Behavior::failed;
-  } else if (!seen.truncated && seen.received == c.ok) {
+  } else if (!seen.truncated && c.ok.matched_by(seen.received)) {
     r.behavior = Behavior::ok;
-  } else if (!seen.truncated && c.non_strict && seen.received == *c.non_strict) {
+  } else if (!seen.truncated && c.non_strict && c.non_strict->matched_by(seen.received)) {
     r.behavior = Behavior::non_strict;
     why = peer + " did not do what the RFC recommends (received: " + join(r.received) + ")";
   } else {

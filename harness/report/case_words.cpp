@@ -95,15 +95,14 @@ std::vector<std::string> describe_steps(const Case& c) {
   return lines;
 }
 
-std::vector<std::string> describe_expected(const std::vector<Expected>& events) {
-  std::vector<std::string> lines;
-  lines.reserve(events.size());
-  for (const auto& e : events) {
+std::vector<std::string> describe_expected(const Expectations& events) {
+  std::vector<std::string> lines = describe_runs(events);
+  for (size_t r = 0; r < lines.size(); ++r) {
     // "still open after pause A" is the engine's short form; a reader needs the rule.
-    lines.push_back(e.kind == Expected::Kind::timeout
-                        ? "nothing during pause " + e.tag +
-                              ": the connection is still open when the pause ends"
-                        : describe(e));
+    const Expected& e = events.runs()[r].event;
+    if (e.kind == Expected::Kind::timeout)
+      lines[r] =
+          "nothing during pause " + e.tag + ": the connection is still open when the pause ends";
   }
   if (lines.empty()) lines.emplace_back("no message, ping or pong");
   return lines;

@@ -14,7 +14,7 @@ namespace wsprobe::harness {
 // One line per step ("text frame 'Hello' (5 bytes), written 1 byte at a time").
 std::vector<std::string> describe_steps(const Case& c);
 // The events a conforming peer sends back, in order; "nothing" when none.
-std::vector<std::string> describe_expected(const std::vector<Expected>& events);
+std::vector<std::string> describe_expected(const Expectations& events);
 // How the connection must end, one sentence; `peer` is "the server" or "the client".
 std::string describe_close(const Case& c, std::string_view peer);
 

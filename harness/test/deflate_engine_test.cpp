@@ -83,6 +83,40 @@ TEST(DeflateCatalogue, RefusesACompressedStepWithoutAnOfferAndAClientDeflateCase
   EXPECT_NE(error.find("8 to 15"), std::string::npos) << error;
 }
 
+TEST(DeflateCatalogue, ReadsWhichOffersMayBeAcceptedAndWhetherDecliningIsRight) {
+  std::string error;
+  auto cat = load(deflate_case, error);
+  ASSERT_TRUE(cat) << error;
+  EXPECT_FALSE(cat->cases.at(0).deflate->accept_only);  // any offer, by default
+  EXPECT_FALSE(cat->cases.at(0).deflate->decline_ok);   // declined: UNIMPLEMENTED
+  // RFC 7692 7: an invalid first offer must be declined; the second may be taken.
+  cat = load(R"({"id": "1", "rfc": "RFC 7692 7", "description": "d", "expectation": "e",
+    "roles": ["server"], "deflate": {"offer": ["permessage-deflate; x", "permessage-deflate"],
+    "expect": {"accept_only": [2], "declined": "ok"}}})",
+             error);
+  ASSERT_TRUE(cat) << error;
+  EXPECT_EQ(cat->cases.at(0).deflate->accept_only, std::vector<size_t>{2});
+  EXPECT_TRUE(cat->cases.at(0).deflate->decline_ok);
+}
+
+TEST(DeflateCatalogue, RefusesAnOfferNumberOutOfRangeAndACompressedStepThatMayBeDeclined) {
+  std::string error;
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "roles": ["server"], "deflate": {"offer": "permessage-deflate", "expect": {"accept_only": [2]}}})",
+                    error));
+  EXPECT_NE(error.find("accept_only numbers offers from 1 to 1"), std::string::npos) << error;
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "roles": ["server"], "deflate": {"offer": "permessage-deflate", "expect": {"declined": "fine"}}})",
+                    error));
+  EXPECT_NE(error.find("declined is"), std::string::npos) << error;
+  // Declined, the steps run without the extension: nothing can be compressed.
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "roles": ["server"], "deflate": {"offer": "permessage-deflate", "expect": {"declined": "ok"}},
+    "steps": [{"send": {"opcode": "text", "payload": "a", "compress": true}}]})",
+                    error));
+  EXPECT_NE(error.find("sends no compressed step"), std::string::npos) << error;
+}
+
 TEST(DeflateCatalogue, TheBuiltInCatalogueHasAutobahns216CompressionCases) {
   std::string error;
   const auto cat = load_catalogue({}, error);

@@ -10,20 +10,75 @@ Standard library only. Modes:
               whatever was offered (allowed unasked, too large when the offer asked for 9, and
               missing server_no_context_takeover when the offer asked for it: RFC 7692 7.1);
               inflates compressed messages and echoes them uncompressed (RSV1 unset: allowed)
+  echo-first  never declines: answers the first permessage-deflate offer with the offer itself,
+              unknown, repeated and invalid parameters included (RFC 7692 7: such an offer MUST
+              be declined)
+  echo-last   answers the last permessage-deflate offer with the offer itself, where the first
+              would do (RFC 7692 5: the first is preferred)
+  client-window-15
+              accepts any permessage-deflate offer with "permessage-deflate;
+              client_max_window_bits=15", whether the offer carried client_max_window_bits or
+              not (RFC 7692 7.1.2.2: MUST NOT when not offered; never above the offered value)
+  refuse-offers
+              answers 400 to any request that offers an extension, instead of declining the
+              offer (RFC 7692 7); requests without one are accepted
+
+All of them echo as window-10 does.
 """
 import sys
 import zlib
 
-from broken_servers import Reader, frame, serve_forever
+from broken_servers import Reader, frame, read_head, serve_forever
 from broken_servers import handshake as broken_handshake
 
 TAIL = b"\x00\x00\xff\xff"  # RFC 7692 7.2.2: appended before inflating
 
 
-def handshake(conn):
-    # The flaw: a window of 10 bits answered to any deflate offer, whatever it allowed.
-    return broken_handshake(
-        conn, lambda offered: "permessage-deflate; server_max_window_bits=10" if "permessage-deflate" in offered else "")
+def deflate_offers(offered):
+    """The permessage-deflate elements of a Sec-WebSocket-Extensions value, as written (the
+    tester's offers hold no comma inside a quoted value)."""
+    elements = [e.strip() for e in offered.split(",")]
+    return [e for e in elements if e.split(";")[0].strip() == "permessage-deflate"]
+
+
+# Each mode's flaw: the client's Sec-WebSocket-Extensions -> the server's answer ("" declines).
+ANSWERS = {
+    # A window of 10 bits answered to any deflate offer, whatever it allowed.
+    "window-10": lambda offered: "permessage-deflate; server_max_window_bits=10" if deflate_offers(offered) else "",
+    "echo-first": lambda offered: (deflate_offers(offered) or [""])[0],
+    "echo-last": lambda offered: (deflate_offers(offered) or [""])[-1],
+    "client-window-15": lambda offered: "permessage-deflate; client_max_window_bits=15" if deflate_offers(offered) else "",
+    "refuse-offers": None,  # see handshake
+}
+
+
+class Replay:
+    """A connection whose first bytes, already read, are read again."""
+
+    def __init__(self, conn, data):
+        self.conn, self.data = conn, data
+
+    def recv(self, n):
+        if not self.data:
+            return self.conn.recv(n)
+        out, self.data = self.data[:n], self.data[n:]
+        return out
+
+    def sendall(self, data):
+        self.conn.sendall(data)
+
+
+def handshake(conn, answer):
+    """Returns the bytes after the head, or None when the request was refused."""
+    if answer is not None:
+        return broken_handshake(conn, answer)
+    head, rest = read_head(conn)  # refuse-offers
+    if head is None:
+        return None
+    if "\r\nsec-websocket-extensions:" in head.lower():
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        return None
+    return broken_handshake(Replay(conn, head.encode("latin-1") + b"\r\n\r\n" + rest))
 
 
 class RsvReader(Reader):
@@ -38,9 +93,9 @@ class RsvReader(Reader):
         return fin, op, rsv1, payload
 
 
-def serve(conn):
+def serve(conn, answer):
     try:
-        rest = handshake(conn)
+        rest = handshake(conn, answer)
         if rest is None:
             return
         reader = RsvReader(conn, rest)
@@ -69,9 +124,9 @@ def serve(conn):
 
 
 def main():
-    if sys.argv[1] != "window-10":
+    if sys.argv[1] not in ANSWERS:
         sys.exit(f"unknown mode {sys.argv[1]}")
-    serve_forever(serve)
+    serve_forever(serve, ANSWERS[sys.argv[1]])
 
 
 if __name__ == "__main__":

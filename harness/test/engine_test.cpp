@@ -50,7 +50,7 @@ std::vector<uint8_t> server_frame(uint8_t opcode, std::vector<uint8_t> payload) 
 // What the tester (a client) wrote, as the server reads it.
 std::vector<codec::ReaderEvent> read_as_server(const std::vector<uint8_t>& bytes) {
   codec::Reader reader(
-      codec::ReaderOptions{codec::Role::server, 1 << 20, 0, false, 7, 4096, std::nullopt});
+      codec::ReaderOptions{codec::Role::server, 1 << 20, 0, false, 7, 4096, UINT64_MAX, std::nullopt});
   reader.feed(bytes);
   return reader.take_events();
 }
@@ -193,7 +193,7 @@ CaseResult clean_result() {
 TEST(Verdict, MatchingEventsAndACleanCloseAreOk) {
   const Case c = fc1000_case();
   CaseResult r = clean_result();
-  judge(c, Observation{c.ok, false, false, true, "the server"}, r);
+  judge(c, Observation{c.ok.events(), false, false, true, "the server"}, r);
   EXPECT_EQ(r.behavior, Behavior::ok);
   EXPECT_EQ(r.behavior_close, CloseBehavior::ok);
   EXPECT_FALSE(r.failed());
@@ -202,7 +202,7 @@ TEST(Verdict, MatchingEventsAndACleanCloseAreOk) {
 TEST(Verdict, ATruncatedRecordNeverMatches) {
   const Case c = fc1000_case();
   CaseResult r = clean_result();
-  judge(c, Observation{c.ok, true, false, true, "the server"}, r);
+  judge(c, Observation{c.ok.events(), true, false, true, "the server"}, r);
   EXPECT_EQ(r.behavior, Behavior::failed);
 }
 
@@ -211,12 +211,12 @@ TEST(Verdict, AWrongCodeFailsTheCaseOnlyWhereTheCaseSaysSo) {
   c.close.codes = {1002};
   c.close.require_clean = false;
   CaseResult r = clean_result();
-  judge(c, Observation{c.ok, false, false, true, "the server"}, r);
+  judge(c, Observation{c.ok.events(), false, false, true, "the server"}, r);
   EXPECT_EQ(r.behavior_close, CloseBehavior::wrong_code);
   EXPECT_EQ(r.behavior, Behavior::ok);
   c.close.wrong_code_fails = true;
   CaseResult r2 = clean_result();
-  judge(c, Observation{c.ok, false, false, true, "the server"}, r2);
+  judge(c, Observation{c.ok.events(), false, false, true, "the server"}, r2);
   EXPECT_EQ(r2.behavior, Behavior::failed);
 }
 
@@ -227,7 +227,7 @@ TEST(Verdict, FailingByDroppingTcpWithoutACloseFrameIsNonStrict) {
   c.close.require_clean = false;
   CaseResult r;
   r.closed_by_me = false;
-  judge(c, Observation{c.ok, false, false, false, "the server"}, r);
+  judge(c, Observation{c.ok.events(), false, false, false, "the server"}, r);
   EXPECT_EQ(r.behavior, Behavior::non_strict);  // RFC 6455 7.1.7: it SHOULD send a close
   EXPECT_EQ(r.behavior_close, CloseBehavior::ok);
 }
@@ -240,7 +240,7 @@ TEST(Verdict, TheWrongEndpointClosingIsFatalWhereTheCaseSaysSo) {
   c.close.wrong_endpoint_fatal = true;
   CaseResult r;
   r.closed_by_me = true;  // the kill timer: the peer never detected the bad UTF-8
-  judge(c, Observation{c.ok, false, false, true, "the server"}, r);
+  judge(c, Observation{c.ok.events(), false, false, true, "the server"}, r);
   EXPECT_EQ(r.behavior, Behavior::failed);
   EXPECT_EQ(r.behavior_close, CloseBehavior::failed);
 }

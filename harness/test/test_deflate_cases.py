@@ -11,6 +11,10 @@ from conftest import HERE, start_server, stop_server
 # One case of each group (16-byte messages: 1000 round trips in well under a second), and ours.
 GROUPS = [f"12.{j}.1" for j in range(1, 6)] + [f"13.{j}.1" for j in range(1, 8)]
 OURS = ["18.1.1", "18.1.2", "18.1.3", "18.1.4", "18.2.1", "18.3.1", "18.3.2", "18.3.3", "18.3.4"]
+# Negotiation (RFC 7692 5, 7): 18.4.1-18.4.15 offer what a server must decline, so declining is OK.
+NEGOTIATION = [f"18.4.{n}" for n in range(1, 20)]
+MUST_DECLINE = NEGOTIATION[:15]
+OURS += NEGOTIATION
 SELECTION = [a for cid in GROUPS for a in ("--cases", cid)] + ["--cases", "18.*"]
 
 
@@ -20,6 +24,10 @@ def run(wsprobe, url, tmp_path, *selection):
                            "--report-dir", str(tmp_path / "report"), *selection],
                           capture_output=True, text=True, timeout=120)
     return proc, json.loads(out.read_text())["a"]
+
+
+def verdict(result):
+    return f"{result['behavior']} / {result['behaviorClose']}"
 
 
 def reason(tmp_path, result):
@@ -41,9 +49,12 @@ def test_a_server_without_deflate_is_unimplemented_and_the_run_passes(wsprobe, r
     _, url = reference_server("--no-deflate")
     proc, results = run(wsprobe, url, tmp_path, *SELECTION)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    assert {r["behavior"] for r in results.values()} == {"UNIMPLEMENTED"}
+    unimplemented = {cid: r for cid, r in results.items() if cid not in MUST_DECLINE}
+    assert {r["behavior"] for r in unimplemented.values()} == {"UNIMPLEMENTED"}
     # Closed with 1000 and TCP dropped at once: the closing handshake is not judged.
-    assert {r["behaviorClose"] for r in results.values()} == {"INFORMATIONAL"}
+    assert {r["behaviorClose"] for r in unimplemented.values()} == {"INFORMATIONAL"}
+    # Where every offer must be declined (RFC 7692 7), declining is right: the echo ran uncompressed.
+    assert {cid: verdict(results[cid]) for cid in MUST_DECLINE} == {cid: "OK / OK" for cid in MUST_DECLINE}
 
 
 def test_a_response_the_offer_does_not_allow_fails_the_case(wsprobe, tmp_path):
@@ -60,3 +71,58 @@ def test_a_response_the_offer_does_not_allow_fails_the_case(wsprobe, tmp_path):
     for cid in ("13.2.1", "13.3.1"):
         assert results[cid]["behavior"] == "FAILED", results[cid]
         assert "RFC 7692" in reason(tmp_path, results[cid]), results[cid]
+
+
+def flawed_deflate_server(wsprobe, tmp_path, mode):
+    proc, url = start_server([sys.executable, os.path.join(HERE, "deflate_servers.py"), mode])
+    try:
+        return run(wsprobe, url, tmp_path, "--cases", "18.4.*")
+    finally:
+        stop_server(proc)
+
+
+def test_a_server_that_accepts_invalid_offers_fails_the_negotiation_cases(wsprobe, tmp_path):
+    run_proc, results = flawed_deflate_server(wsprobe, tmp_path, "echo-first")
+    assert run_proc.returncode == 1, run_proc.stdout[-3000:]
+    # RFC 7692 7: each invalid offer accepted (answered with itself) is a MUST broken, and the
+    # evidence names the response header and the offer.
+    for cid in MUST_DECLINE:
+        assert verdict(results[cid]) == "FAILED / FAILED", (cid, results[cid])
+        why = reason(tmp_path, results[cid])
+        assert "Sec-WebSocket-Extensions: permessage-deflate" in why and "must decline offer 1" in why, why
+    assert "RFC 7692 7.1.2.1" in reason(tmp_path, results["18.4.6"])  # server_max_window_bits=7
+    # The valid offers, answered with themselves, are fine.
+    assert {cid: verdict(results[cid]) for cid in NEGOTIATION[15:]} == {cid: "OK / OK" for cid in NEGOTIATION[15:]}
+
+
+def test_a_server_that_takes_the_last_offer_is_non_strict(wsprobe, tmp_path):
+    run_proc, results = flawed_deflate_server(wsprobe, tmp_path, "echo-last")
+    assert run_proc.returncode == 1, run_proc.stdout[-3000:]  # the single invalid offers still fail
+    # RFC 7692 5: the first offer is recommended; taking the second is a SHOULD not followed.
+    assert verdict(results["18.4.19"]) == "NON-STRICT / OK", results["18.4.19"]
+    assert "it answers offer 2 `permessage-deflate`" in reason(tmp_path, results["18.4.19"])
+    # Skipping the invalid first offer for the valid second is what RFC 7692 7 asks.
+    assert verdict(results["18.4.15"]) == "OK / OK", results["18.4.15"]
+
+
+def test_a_response_with_a_parameter_not_offered_fails(wsprobe, tmp_path):
+    run_proc, results = flawed_deflate_server(wsprobe, tmp_path, "client-window-15")
+    assert run_proc.returncode == 1, run_proc.stdout[-3000:]
+    # RFC 7692 7.1.2.2: client_max_window_bits answered where it was not offered (18.4.17), or
+    # larger than offered (18.4.18).
+    for cid in ("18.4.17", "18.4.18"):
+        assert verdict(results[cid]) == "FAILED / FAILED", (cid, results[cid])
+        why = reason(tmp_path, results[cid])
+        assert "deflate_response_not_offered" in why and "client_max_window_bits=15" in why, why
+
+
+def test_a_server_that_refuses_the_handshake_instead_of_declining_is_non_strict(wsprobe, tmp_path):
+    run_proc, results = flawed_deflate_server(wsprobe, tmp_path, "refuse-offers")
+    # RFC 7692 7: the offer is to be declined and the connection kept; a 400 accepts nothing, so
+    # no MUST is broken.
+    for cid in MUST_DECLINE:
+        assert verdict(results[cid]) == "NON-STRICT / OK", (cid, results[cid])
+        assert "refused the opening handshake (400)" in reason(tmp_path, results[cid])
+    # A valid offer refused is a failed opening handshake, as before.
+    assert verdict(results["18.4.17"]).startswith("FAILED"), results["18.4.17"]
+    assert run_proc.returncode == 1

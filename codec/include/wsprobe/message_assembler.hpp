@@ -21,6 +21,10 @@ struct AssemblerOptions {
   // False when the reader inflates messages with RSV1 itself (RFC 7692) as their payload
   // arrives: their compressed bytes are then not collected here.
   bool collect_rsv1_payload = true;
+  // Bytes of a message kept; past them its bytes are still checked (size, UTF-8) but only
+  // counted (Assembled::cut): a tester that only needs to show a message was wrong need not hold
+  // all of it.
+  uint64_t max_kept = UINT64_MAX;
 };
 
 struct Assembled {
@@ -29,6 +33,7 @@ struct Assembled {
   Opcode opcode = Opcode::continuation;  // message: text or binary; control: close, ping or pong
   uint8_t rsv = 0;                       // message: RSV bits of its first frame
   std::vector<uint8_t> payload;
+  uint64_t cut = 0;  // message: bytes past AssemblerOptions::max_kept, counted, not in `payload`
   Error error;
 };
 
@@ -56,6 +61,7 @@ class MessageAssembler {
   bool check_utf8_ = false;    // a text message whose bytes are the text itself
   bool collect_ = true;        // the message's payload is kept (see collect_rsv1_payload)
   uint64_t message_size_ = 0;  // bytes announced so far, by headers
+  uint64_t cut_ = 0;           // bytes past max_kept, not collected
   std::vector<uint8_t> message_;
   std::vector<uint8_t> control_;
   Utf8Validator utf8_;

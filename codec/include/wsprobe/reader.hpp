@@ -49,6 +49,9 @@ struct ReaderOptions {
   uint8_t allowed_rsv = 0;
   // After-close bytes kept in AfterCloseEvents; the rest are only counted (after_close_bytes()).
   size_t max_after_close_bytes = 4096;
+  // Bytes of a message kept in its MessageEvent (inflated bytes, when compressed); the rest are
+  // checked and counted (MessageEvent::cut). The limit above is what fails the connection.
+  uint64_t max_kept_message = UINT64_MAX;
   // permessage-deflate, when agreed: RSV1 is then allowed on the first frame of a data message,
   // and such messages are inflated with the peer's direction of the agreement.
   std::optional<DeflateAgreement> deflate;
@@ -63,6 +66,7 @@ struct MessageEvent {
   std::vector<uint8_t> data;
   uint8_t rsv = 0;  // RSV bits of the message's first frame (non-zero only with an extension)
   bool compressed = false;  // it came compressed (permessage-deflate, RSV1); `data` is inflated
+  uint64_t cut = 0;         // bytes past ReaderOptions::max_kept_message: counted, not in `data`
   [[nodiscard]] std::string_view text() const {
     return {reinterpret_cast<const char*>(data.data()), data.size()};
   }
@@ -150,6 +154,7 @@ class Reader {
   bool inflating_ = false;  // the current message is compressed
   bool inflated_text_ = false;
   std::vector<uint8_t> inflated_;
+  uint64_t inflated_cut_ = 0;  // inflated bytes past max_kept_message, counted
   Utf8Validator inflated_utf8_;
   std::vector<ReaderEvent> events_;
   const EventSink* sink_ = nullptr;  // set during feed(bytes, sink)
