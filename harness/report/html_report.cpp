@@ -207,11 +207,7 @@ std::string case_requirement(const Case& c, const std::string& peer) {
 std::string throughput_row(const Case& c, const CaseResult& r) {
   const auto t = case_throughput(c, r);
   if (!t) return {};
-  char rate[160];
-  (void)std::snprintf(rate, sizeof rate,
-                      "%.1f MB/s (%" PRIu64 " bytes sent, %" PRIu64 " received, over the duration)",
-                      t->megabytes_per_second, t->bytes_sent, t->bytes_received);
-  return "<tr><th>Throughput</th><td>" + std::string(rate) + "</td></tr>";
+  return "<tr><th>Throughput</th><td>" + describe_throughput(*t) + ", over the duration</td></tr>";
 }
 
 std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,

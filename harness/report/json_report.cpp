@@ -64,6 +64,12 @@ bool write_running_case_json(const std::string& dir, const ServerRun& run, std::
                     error);
 }
 
+nlohmann::json throughput_json(const Throughput& t) {
+  return {{"bytesSent", t.bytes_sent},
+          {"bytesReceived", t.bytes_received},
+          {"megabytesPerSecond", t.megabytes_per_second}};
+}
+
 }  // namespace
 
 std::string case_report_name(const std::string& agent, const std::string& id,
@@ -82,7 +88,8 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
   nlohmann::json index = nlohmann::json::object();  // sorted keys, as Autobahn writes them
   for (const auto& run : runs) {
     auto& agent = index[run.agent];
-    for (const auto& r : run.results) {
+    for (size_t k = 0; k < run.results.size(); ++k) {
+      const auto& r = run.results[k];
       agent[r.id] = {{"behavior", std::string(to_string(r.behavior))},
                      {"behaviorClose", std::string(to_string(r.behavior_close))},
                      {"duration", r.duration_ms},
@@ -90,6 +97,8 @@ bool write_json(const std::string& path, const std::vector<ServerRun>& runs, std
                                                              : nlohmann::json(nullptr)},
                      {"reportfile", case_report_name(run.agent, r.id, "json")}};
       add_server_fields(agent[r.id], r);
+      if (const auto t = case_throughput(*run.cases[k], r))
+        agent[r.id]["throughput"] = throughput_json(*t);
     }
     if (run.live) add_progress(agent, run);
     if (const auto& m = run.masking) {  // the whole run's keys (report.hpp RunMasking)
@@ -153,11 +162,7 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
           {"chunksNotRecorded", r.chunks_dropped},
       };
       add_server_fields(j, r);
-      if (const auto t = case_throughput(*c, r)) {
-        j["throughput"] = {{"bytesSent", t->bytes_sent},
-                           {"bytesReceived", t->bytes_received},
-                           {"megabytesPerSecond", t->megabytes_per_second}};
-      }
+      if (const auto t = case_throughput(*c, r)) j["throughput"] = throughput_json(*t);
       if (!write_file(dir + "/" + case_report_name(run.agent, r.id, "json"), j.dump(2) + "\n",
                       error))
         return false;

@@ -3,6 +3,7 @@
 
 #include "report/markup.hpp"
 #include "report/report.hpp"
+#include "report/throughput.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -62,6 +63,8 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       std::string evidence = "expected: " + c->expectation +
                              "\nbehavior: " + std::string(to_string(r.behavior)) +
                              ", close: " + std::string(to_string(r.behavior_close)) + "\n";
+      if (const auto t = case_throughput(*c, r))
+        evidence += "throughput: " + describe_throughput(*t) + "\n";
       for (const auto& e : r.log) {
         char line[48];
         (void)std::snprintf(line, sizeof(line), "%9.1f ms %c ", e.t_ms, e.dir);

@@ -1,6 +1,9 @@
 #include "report/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
+
+#include "report/throughput.hpp"
 
 namespace wsprobe::harness {
 
@@ -26,15 +29,21 @@ void Progress::done(const Case& c, const CaseResult& r) {
                   verdict.c_str());
       if (count_ == total_) std::printf("\n");
       break;
-    case Mode::per_case:
-      std::printf("[%zu/%zu] %s %s %s\n", count_, total_, agent_.c_str(), r.id.c_str(),
-                  verdict.c_str());
+    case Mode::per_case: {
+      const auto t = case_throughput(c, r);
+      std::printf("[%zu/%zu] %s %s %s%s\n", count_, total_, agent_.c_str(), r.id.c_str(),
+                  verdict.c_str(), t ? ("  " + describe_throughput(*t)).c_str() : "");
       break;
+    }
     case Mode::per_area: {
       auto& a = areas_[c.area];
       ++a.finished;
       ++a.by_headline[verdict];
       if (r.failed()) a.failed_ids.push_back(r.id);
+      if (const auto t = case_throughput(c, r)) {
+        a.slowest = std::min(a.slowest, t->megabytes_per_second);
+        a.fastest = std::max(a.fastest, t->megabytes_per_second);
+      }
       if (a.finished == a.total) print_area(c.area, a);
       break;
     }
@@ -56,6 +65,11 @@ void Progress::print_area(const std::string& area, const Area& a) const {
   for (size_t i = 0; i < a.failed_ids.size() && i < shown; ++i)
     failed += (i == 0 ? " (" : " ") + a.failed_ids[i];
   if (!failed.empty()) failed += a.failed_ids.size() > shown ? " ...)" : ")";
+  if (a.fastest > 0) {  // the cases that moved 1 MiB or more (report/throughput.hpp)
+    char rates[96];
+    (void)std::snprintf(rates, sizeof rates, "; throughput %.1f-%.1f MB/s", a.slowest, a.fastest);
+    failed += rates;
+  }
   std::printf("[%zu/%zu] %s %s: %zu %s, %s%s\n", count_, total_, agent_.c_str(), title.c_str(),
               a.total, a.total == 1 ? "case" : "cases", counts.c_str(), failed.c_str());
 }

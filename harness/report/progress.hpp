@@ -30,6 +30,8 @@ class Progress {
     size_t finished = 0;
     std::map<std::string, size_t> by_headline;  // "OK" -> 12, "FAILED" -> 2
     std::vector<std::string> failed_ids;
+    double slowest = 1e300;  // MB/s of its cases with a throughput (none: fastest stays 0)
+    double fastest = 0;
   };
   void print_area(const std::string& area, const Area& a) const;
 

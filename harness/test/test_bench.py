@@ -134,7 +134,8 @@ def test_usage_errors(wsprobe, args, words):
 def test_large_cases_report_their_throughput(wsprobe, reference_server, tmp_path):
     _, url = reference_server()
     proc = subprocess.run([wsprobe, "test-server", url, "--cases", "9.2.3", "--cases", "1.1.1",
-                           "--agent", "ref", "--report-dir", str(tmp_path)],
+                           "--agent", "ref", "--report-dir", str(tmp_path), "--json", str(tmp_path / "index.json"),
+                           "--junit", str(tmp_path / "junit.xml"), "-v"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     big = json.loads((tmp_path / "ref_case_9_2_3.json").read_text())
@@ -146,7 +147,14 @@ def test_large_cases_report_their_throughput(wsprobe, reference_server, tmp_path
     assert t["megabytesPerSecond"] == pytest.approx((t["bytesSent"] + t["bytesReceived"]) / big["duration"] / 1e3)
     assert "throughput" not in json.loads((tmp_path / "ref_case_1_1_1.json").read_text())
     page = (tmp_path / "ref_case_9_2_3.html").read_text()
-    assert f"<tr><th>Throughput</th><td>{t['megabytesPerSecond']:.1f} MB/s ({t['bytesSent']} bytes sent" in page
+    said = f"{t['megabytesPerSecond']:.1f} MB/s ({t['bytesSent']} bytes sent, {t['bytesReceived']} received)"
+    assert f"<tr><th>Throughput</th><td>{said}" in page
+    # The same figures in index.json, the JUnit testcase's output and the per-case terminal line.
+    index = json.loads((tmp_path / "index.json").read_text())["ref"]
+    assert index["9.2.3"]["throughput"] == t and "throughput" not in index["1.1.1"]
+    assert f"throughput: {said}" in (tmp_path / "junit.xml").read_text()
+    line = next(x for x in proc.stdout.splitlines() if " 9.2.3 " in x)
+    assert line.endswith(f"OK  {said}"), line
 
 
 def test_help_shows_examples_and_the_exit_codes(wsprobe):
