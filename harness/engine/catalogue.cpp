@@ -452,10 +452,17 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
       add_steps(s, o, where, c.steps);
   }
   if (j.contains("expect")) {
-    only_keys(j["expect"], {"ok", "non_strict"}, where + " expect");
+    only_keys(j["expect"], {"ok", "non_strict", "ignore"}, where + " expect");
     c.ok = events_of(j["expect"].at("ok"), o, where);
     if (j["expect"].contains("non_strict"))
       c.non_strict = events_of(j["expect"]["non_strict"], o, where);
+    for (const auto& kind : j["expect"].value("ignore", json::array())) {
+      if (kind != "ping" && kind != "pong")
+        throw CaseError(where + ": expect.ignore takes \"ping\" or \"pong\", not " + kind.dump());
+      const auto k = kind == "ping" ? Expected::Kind::ping : Expected::Kind::pong;
+      c.ok.ignore(k);
+      if (c.non_strict) c.non_strict->ignore(k);
+    }
   }
   if (j.contains("close")) c.close = close_of(j["close"], where);
   if (j.contains("handshake")) c.handshake = handshake_of(j["handshake"], where);

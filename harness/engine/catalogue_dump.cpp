@@ -130,6 +130,10 @@ json case_json(const Case& c) {
     push_entry(j["steps"], step_json(s), s.payload, "payload");
   j["expect"] = {{"ok", events_json(c.ok)}};
   if (c.non_strict) j["expect"]["non_strict"] = events_json(*c.non_strict);
+  for (const auto kind : {Expected::Kind::ping, Expected::Kind::pong}) {
+    if (c.ok.ignores(kind))
+      j["expect"]["ignore"].push_back(kind == Expected::Kind::ping ? "ping" : "pong");
+  }
   j["close"] = {{"closed_by_me", c.close.closed_by_me},
                 {"codes", c.close.codes},
                 {"require_clean", c.close.require_clean},

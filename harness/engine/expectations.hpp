@@ -63,6 +63,11 @@ class Expectations {
   // The largest payload of any one event.
   [[nodiscard]] uint64_t largest_payload() const;
 
+  // Events of this kind are not judged: they may come in any number, anywhere (a case that floods
+  // pings while the peer sends counts the echoes, not how many pongs came, RFC 6455 5.5.3).
+  void ignore(Expected::Kind kind) { ignored_ |= bit(kind); }
+  [[nodiscard]] bool ignores(Expected::Kind kind) const { return (ignored_ & bit(kind)) != 0; }
+
   // `got` is exactly these events.
   [[nodiscard]] bool matched_by(const std::vector<Expected>& got) const;
   // `got` starts with all of these events.
@@ -72,7 +77,11 @@ class Expectations {
 
  private:
   [[nodiscard]] bool equal_prefix(const std::vector<Expected>& got, size_t n) const;
+  static uint8_t bit(Expected::Kind kind) {
+    return static_cast<uint8_t>(1U << static_cast<unsigned>(kind));
+  }
   std::vector<Run> runs_;
+  uint8_t ignored_ = 0;       // bits of Expected::Kind
   std::vector<size_t> ends_;  // ends_[r]: events in runs 0..r
   size_t size_ = 0;
 };

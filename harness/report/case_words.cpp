@@ -105,6 +105,12 @@ std::vector<std::string> describe_expected(const Expectations& events) {
           "nothing during pause " + e.tag + ": the connection is still open when the pause ends";
   }
   if (lines.empty()) lines.emplace_back("no message, ping or pong");
+  for (const auto kind : {Expected::Kind::ping, Expected::Kind::pong}) {
+    if (events.ignores(kind))
+      lines.emplace_back(std::string("any number of ") +
+                         (kind == Expected::Kind::ping ? "pings" : "pongs") +
+                         ", anywhere: not judged here");
+  }
   return lines;
 }
 

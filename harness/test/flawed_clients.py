@@ -14,6 +14,9 @@ do; `correct` keeps every rule the client cases judge, the others break one:
   no-limits          no message limit, and takes a 64-bit length with its top bit set as a length
   one-read-head      takes the first read after the request as the whole response head
   closes-first       closes TCP right after its close frame, not waiting for the server's
+  pong-mid-frame     once it has answered a ping, writes its echoes of 64 KiB or more in two halves
+                     with an unsolicited pong between them, inside the data frame (a ping handler
+                     on another thread racing the message writer, without a lock)
   ignores-eof        does not notice the server closing TCP mid-conversation: it keeps its side
                      open (for HANG seconds, then gives up), as a client that hangs there would
 
@@ -52,6 +55,7 @@ class Client:
         self.key_counter = int.from_bytes(os.urandom(4), "big")
         self.one_key = os.urandom(4)
         self.seeded = random.Random(6455)  # the flaw: the same seed on every connection
+        self.pongs_sent = 0
         self.open = self.handshake(host, port, target)
 
     # --- the opening handshake (RFC 6455 4.1) ---
@@ -126,10 +130,18 @@ class Client:
         else:
             head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
         masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        frame = head + key + masked
         try:
-            self.sock.sendall(head + key + masked)
+            if self.flaw == "pong-mid-frame" and self.pongs_sent and n >= 65536:
+                self.sock.sendall(frame[:len(frame) // 2])
+                self.sock.sendall(bytes([0x8A, 0x80]) + os.urandom(4))  # the flaw: a pong inside
+                self.sock.sendall(frame[len(frame) // 2:])
+            else:
+                self.sock.sendall(frame)
         except OSError:
             pass
+        if opcode == 10:
+            self.pongs_sent += 1
 
     def need(self, n):
         while len(self.buf) < n:
