@@ -44,27 +44,50 @@ bool same_event(const codec::Event& a, const codec::Event& b) {
   return std::get<codec::FailureEvent>(a).error == std::get<codec::FailureEvent>(b).error;
 }
 
-Transcript run(const codec::ConnectionOptions& o, std::span<const uint8_t> stream,
-               const std::vector<size_t>& cuts, bool eof) {
+Transcript run_whole(const codec::ConnectionOptions& o, std::span<const uint8_t> stream, bool eof) {
   codec::Connection c(o);
-  Transcript t;
-  size_t from = 0;
-  for (size_t k = 0; k <= cuts.size(); ++k) {
-    const size_t to = k < cuts.size() ? cuts[k] : stream.size();
-    c.receive(stream.subspan(from, to - from));
-    from = to;
-    auto events = c.events();
-    for (auto& e : events)
-      t.events.push_back(std::move(e));
-    const auto out = c.bytes_to_send();
-    t.sent.insert(t.sent.end(), out.begin(), out.end());
-  }
+  c.receive(stream);
+  Transcript t{c.events(), c.bytes_to_send()};
   if (eof) {
     c.receive_eof();
     for (auto& e : c.events())
       t.events.push_back(std::move(e));
   }
   return t;
+}
+
+// Feeds the stream cut at `cuts` and checks, as the events and bytes come, that they are the
+// whole run's: nothing is collected a second time.
+void check_pieces(const codec::ConnectionOptions& o, std::span<const uint8_t> stream,
+                  const std::vector<size_t>& cuts, bool eof, const Transcript& whole) {
+  codec::Connection c(o);
+  size_t events = 0;  // events seen so far
+  size_t sent = 0;    // bytes sent so far
+  const auto take_events = [&] {
+    for (const auto& e : c.events()) {
+      FUZZ_CHECK(events < whole.events.size());
+      FUZZ_CHECK(same_event(e, whole.events[events]));
+      ++events;
+    }
+  };
+  size_t from = 0;
+  for (size_t k = 0; k <= cuts.size(); ++k) {
+    const size_t to = k < cuts.size() ? cuts[k] : stream.size();
+    c.receive(stream.subspan(from, to - from));
+    from = to;
+    take_events();
+    const auto out = c.bytes_to_send();
+    FUZZ_CHECK(out.size() <= whole.sent.size() - sent);
+    FUZZ_CHECK(
+        std::equal(out.begin(), out.end(), whole.sent.begin() + static_cast<std::ptrdiff_t>(sent)));
+    sent += out.size();
+  }
+  if (eof) {
+    c.receive_eof();
+    take_events();
+  }
+  FUZZ_CHECK(events == whole.events.size());
+  FUZZ_CHECK(sent == whole.sent.size());
 }
 
 }  // namespace
@@ -79,18 +102,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const bool eof = (in.config & 0x20) != 0;
 
   fuzz::AllocGuard guard;
-  const Transcript whole = run(o, in.stream, {}, eof);
+  const Transcript whole = run_whole(o, in.stream, eof);
   // Memory follows what arrived (messages up to the limit, one event per frame of at least two
   // bytes), never what a header claims.
   const size_t bound = 2 * std::max<size_t>(o.max_message_size, in.stream.size()) +
                        in.stream.size() * sizeof(codec::Event) + 4096;
   FUZZ_CHECK(guard.largest() <= bound);
-  const Transcript pieces = run(o, in.stream, in.cuts, eof);
-
-  FUZZ_CHECK(whole.events.size() == pieces.events.size());
-  for (size_t i = 0; i < whole.events.size(); ++i)
-    FUZZ_CHECK(same_event(whole.events[i], pieces.events[i]));
-  FUZZ_CHECK(whole.sent == pieces.sent);
+  check_pieces(o, in.stream, in.cuts, eof, whole);
 
   for (size_t i = 0; i < whole.events.size(); ++i) {
     const auto& e = whole.events[i];

@@ -26,6 +26,12 @@ inline Input split_input(const uint8_t* data, size_t size) {
   Input in;
   if (size == 0) return in;
   in.config = data[0];
+  // Sized first (the chunks counted), so that the loop below never reallocates.
+  in.stream.reserve(size - 1);
+  size_t chunks = 0;
+  for (size_t i = 1; i < size; i += 1 + (data[i] == 0 ? size : data[i]))
+    ++chunks;
+  in.cuts.reserve(chunks);
   size_t i = 1;
   while (i < size) {
     const size_t len = data[i] == 0 ? size - i - 1 : std::min<size_t>(data[i], size - i - 1);

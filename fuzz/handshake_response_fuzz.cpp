@@ -15,9 +15,10 @@ using namespace wsprobe;
 namespace {
 constexpr std::string_view key = "dGhlIHNhbXBsZSBub25jZQ==";
 
-codec::ClientHandshake feed(const codec::PreparedRequest& request, std::span<const uint8_t> stream,
+// Copies of a handshake that sent the request and read nothing yet.
+codec::ClientHandshake feed(const codec::ClientHandshake& fresh, std::span<const uint8_t> stream,
                             const std::vector<size_t>& cuts) {
-  codec::ClientHandshake h(request, codec::HttpLimits{1024, 16});
+  codec::ClientHandshake h = fresh;
   size_t from = 0;
   for (size_t k = 0; k <= cuts.size(); ++k) {
     const size_t to = k < cuts.size() ? cuts[k] : stream.size();
@@ -30,14 +31,25 @@ codec::ClientHandshake feed(const codec::PreparedRequest& request, std::span<con
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const fuzz::Input in = fuzz::split_input(data, size);
-  codec::ClientOptions options;
-  options.host = "server.example.com";
-  options.target = "/chat";
-  options.subprotocols = {"chat", "superchat"};
-  if ((in.config & 1) != 0) options.extensions = {"permessage-deflate; client_max_window_bits"};
-  const codec::PreparedRequest request = codec::prepare_request(options, key);
-  const auto whole = feed(request, in.stream, {});
-  const auto pieces = feed(request, in.stream, in.cuts);
+  // The two requests (with and without the deflate offer), made once: they do not depend on
+  // the input.
+  static const auto make_options = [](bool deflate) {
+    codec::ClientOptions options;
+    options.host = "server.example.com";
+    options.target = "/chat";
+    options.subprotocols = {"chat", "superchat"};
+    if (deflate) options.extensions = {"permessage-deflate; client_max_window_bits"};
+    return options;
+  };
+  static const codec::ClientOptions option_sets[2] = {make_options(false), make_options(true)};
+  static const codec::PreparedRequest requests[2] = {codec::prepare_request(option_sets[0], key),
+                                                     codec::prepare_request(option_sets[1], key)};
+  const codec::ClientOptions& options = option_sets[in.config & 1];
+  static const codec::ClientHandshake fresh[2] = {
+      codec::ClientHandshake(requests[0], codec::HttpLimits{1024, 16}),
+      codec::ClientHandshake(requests[1], codec::HttpLimits{1024, 16})};
+  const auto whole = feed(fresh[in.config & 1], in.stream, {});
+  const auto pieces = feed(fresh[in.config & 1], in.stream, in.cuts);
   FUZZ_CHECK(whole.status() == pieces.status());
   FUZZ_CHECK(std::ranges::equal(whole.leftover(), pieces.leftover()));
   const auto v = whole.validate();

@@ -42,31 +42,64 @@ bool same_event(const codec::ReaderEvent& a, const codec::ReaderEvent& b) {
   return std::get<codec::FailureEvent>(a).error == std::get<codec::FailureEvent>(b).error;
 }
 
-Transcript run(const codec::ReaderOptions& o, std::span<const uint8_t> stream,
-               const std::vector<size_t>& cuts) {
+// The reader's state at the end of a run: failed() and close_received() agree with the events.
+void check_end_state(const codec::Reader& r, const std::vector<codec::ReaderEvent>& events) {
+  FUZZ_CHECK(r.failed() ==
+             (!events.empty() && std::holds_alternative<codec::FailureEvent>(events.back())));
+  FUZZ_CHECK(r.close_received() ==
+             (!events.empty() && std::holds_alternative<codec::CloseFrameEvent>(events.back())));
+}
+
+Transcript run_whole(const codec::ReaderOptions& o, std::span<const uint8_t> stream) {
   codec::Reader r(o);
   Transcript t;
+  r.feed(stream);
+  t.events = r.take_events();
+  // After-close bytes are kept apart (see Transcript), in the order they came.
+  std::erase_if(t.events, [&](codec::ReaderEvent& e) {
+    auto* a = std::get_if<codec::AfterCloseEvent>(&e);
+    if (a != nullptr) t.after_close.insert(t.after_close.end(), a->bytes.begin(), a->bytes.end());
+    return a != nullptr;
+  });
+  t.discarded = r.discarded_bytes();
+  t.after_close_count = r.after_close_bytes();
+  check_end_state(r, t.events);
+  return t;
+}
+
+// Feeds the stream cut at `cuts` and checks, as the events come, that they are the whole run's
+// (after-close bytes compared joined, since they arrive as read); returns the bytes discarded,
+// which may differ.
+uint64_t check_pieces(const codec::ReaderOptions& o, std::span<const uint8_t> stream,
+                      const std::vector<size_t>& cuts, const Transcript& whole) {
+  codec::Reader r(o);
+  size_t events = 0;       // protocol events seen so far
+  size_t after_close = 0;  // after-close bytes seen so far
   size_t from = 0;
   for (size_t k = 0; k <= cuts.size(); ++k) {
     const size_t to = k < cuts.size() ? cuts[k] : stream.size();
     r.feed(stream.subspan(from, to - from));
     from = to;
-    for (auto& e : r.take_events()) {
-      if (auto* a = std::get_if<codec::AfterCloseEvent>(&e)) {
-        t.after_close.insert(t.after_close.end(), a->bytes.begin(), a->bytes.end());
-      } else {
-        t.events.push_back(std::move(e));
+    for (const auto& e : r.take_events()) {
+      if (const auto* a = std::get_if<codec::AfterCloseEvent>(&e)) {
+        FUZZ_CHECK(a->bytes.size() <= whole.after_close.size() - after_close);
+        FUZZ_CHECK(
+            std::equal(a->bytes.begin(), a->bytes.end(),
+                       whole.after_close.begin() + static_cast<std::ptrdiff_t>(after_close)));
+        after_close += a->bytes.size();
+        continue;
       }
+      FUZZ_CHECK(events < whole.events.size());
+      FUZZ_CHECK(same_event(e, whole.events[events]));
+      ++events;
     }
   }
-  t.discarded = r.discarded_bytes();
-  t.after_close_count = r.after_close_bytes();
-  FUZZ_CHECK(r.failed() ==
-             (!t.events.empty() && std::holds_alternative<codec::FailureEvent>(t.events.back())));
-  FUZZ_CHECK(
-      r.close_received() ==
-      (!t.events.empty() && std::holds_alternative<codec::CloseFrameEvent>(t.events.back())));
-  return t;
+  FUZZ_CHECK(events == whole.events.size());
+  FUZZ_CHECK(after_close == whole.after_close.size());
+  FUZZ_CHECK(r.after_close_bytes() == whole.after_close_count);
+  // Its events are the whole run's (checked above), so those stand for them here.
+  check_end_state(r, whole.events);
+  return r.discarded_bytes();
 }
 
 }  // namespace
@@ -81,20 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   o.max_after_close_bytes = 64;
 
   fuzz::AllocGuard guard;
-  const Transcript whole = run(o, in.stream, {});
+  const Transcript whole = run_whole(o, in.stream);
   // At most one event per byte, in a vector that may double.
   const size_t bound = 2 * std::max<size_t>(o.max_message_size, in.stream.size()) +
                        2 * in.stream.size() * sizeof(codec::ReaderEvent) + 4096;
   FUZZ_CHECK(guard.largest() <= bound);
-  const Transcript pieces = run(o, in.stream, in.cuts);
-
-  FUZZ_CHECK(whole.events.size() == pieces.events.size());
-  for (size_t i = 0; i < whole.events.size(); ++i)
-    FUZZ_CHECK(same_event(whole.events[i], pieces.events[i]));
-  FUZZ_CHECK(whole.after_close == pieces.after_close);
+  const uint64_t pieces_discarded = check_pieces(o, in.stream, in.cuts, whole);
   // Where a failure is found depends on the split (a payload is judged a piece at a time).
-  FUZZ_CHECK(whole.discarded <= in.stream.size() && pieces.discarded <= in.stream.size());
-  FUZZ_CHECK(whole.after_close_count == pieces.after_close_count);
+  FUZZ_CHECK(whole.discarded <= in.stream.size() && pieces_discarded <= in.stream.size());
   FUZZ_CHECK(whole.after_close.size() == std::min<uint64_t>(whole.after_close_count, 64));
   FUZZ_CHECK(whole.discarded == 0 || whole.after_close_count == 0);
   // The after-close bytes are the stream's tail, as it arrived.

@@ -80,6 +80,36 @@ TEST(SplitInvariance, EveryTwoWaySplitGivesTheSameFrames) {
   }
 }
 
+// pieces_match (the fuzz targets' event-by-event comparison) says exactly what comparing two
+// logs says: for every prefix of every small vector (so frames the input ends inside), cut after
+// every byte, against its own log and against every vector's.
+TEST(SplitInvariance, PiecesMatchAgreesWithComparingLogs) {
+  const auto all = split_vectors();
+  std::vector<FrameLog> logs;
+  for (const auto& w : all)
+    logs.push_back(vectors::parse_whole(as(w.receiver), w.bytes));
+  size_t mismatches = 0;
+  for (const auto& v : all) {
+    if (v.bytes.size() > 160) continue;  // every prefix, cut everywhere: quadratic
+    const auto opts = as(v.receiver);
+    for (size_t n = 0; n <= v.bytes.size(); ++n) {
+      const std::span<const uint8_t> prefix(v.bytes.data(), n);
+      std::vector<size_t> cuts;
+      for (size_t at = 1; at < n; ++at)
+        cuts.push_back(at);
+      const FrameLog log = vectors::parse_pieces(opts, prefix, cuts);
+      EXPECT_TRUE(vectors::pieces_match(opts, prefix, cuts, vectors::parse_whole(opts, prefix)))
+          << v.name << " prefix " << n;
+      for (size_t j = 0; j < all.size(); ++j) {
+        ASSERT_EQ(vectors::pieces_match(opts, prefix, cuts, logs[j]), log == logs[j])
+            << v.name << " prefix " << n << " against " << all[j].name;
+        mismatches += log == logs[j] ? 0 : 1;
+      }
+    }
+  }
+  EXPECT_GT(mismatches, 100u);
+}
+
 TEST(SplitInvariance, TwoVectorsInOneBufferGiveBothInOrder) {
   const auto all = split_vectors();
   size_t pairs = 0;
