@@ -99,6 +99,11 @@ int run(int argc, char** argv) {
           [&](int bits) { serve_o.deflate_config.client_max_window_bits = uint8_t(bits); },
           "Ask clients for this window (8-15); clients that cannot are declined")
       ->check(CLI::Range(8, 15));
+  serve_cmd
+      ->add_option("--deflate-level", serve_o.deflate_level,
+                   "zlib compression level of what it sends (0-9; 1 is fast, 9 small)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 9));
 
   ConnectOptions connect_o;
   auto* connect_cmd = app.add_subcommand(
@@ -134,6 +139,11 @@ int run(int argc, char** argv) {
           [&](int bits) { connect_o.deflate_offer.server_max_window_bits = uint8_t(bits); },
           "Ask the server for this compression window (8-15)")
       ->check(CLI::Range(8, 15));
+  connect_cmd
+      ->add_option("--deflate-level", connect_o.deflate_level,
+                   "zlib compression level of what it sends (0-9; 1 is fast, 9 small)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 9));
 
   TestServerOptions ts;
   auto* ts_cmd = app.add_subcommand(

@@ -1,6 +1,7 @@
 #include "wsprobe/connection.hpp"
 
-#include <cstring>
+#include <algorithm>
+#include <array>
 
 #include "wsprobe/close.hpp"
 #include "wsprobe/utf8.hpp"
@@ -35,7 +36,10 @@ std::string_view close_reason_for(const Error& error) {
 Connection::Connection(ConnectionOptions options)
     : options_(std::move(options)), reader_(reader_options(options_)) {
   if (!options_.random) options_.random = openssl_random();
-  if (options_.deflate) deflater_.emplace(sending_direction(*options_.deflate, options_.role));
+  if (options_.deflate) {
+    deflater_.emplace(sending_direction(*options_.deflate, options_.role), options_.deflate_level,
+                      options_.deflate_mem_level);
+  }
 }
 
 State Connection::state() const {
@@ -48,6 +52,13 @@ void Connection::receive(std::span<const uint8_t> data) {
   if (discarding_) return;  // RFC 6455 7.1.7: stop processing data
   // Each event as it is read: a flood of small frames accumulates nothing here.
   reader_.feed(data, [this](ReaderEvent&& event) {
+    if (!discarding_) handle(std::move(event));
+  });
+}
+
+void Connection::receive_in_place(std::span<uint8_t> data) {
+  if (discarding_) return;
+  reader_.feed_in_place(data, [this](ReaderEvent&& event) {
     if (!discarding_) handle(std::move(event));
   });
 }
@@ -68,13 +79,33 @@ std::vector<Event> Connection::events() {
   return std::exchange(events_, {});
 }
 
+void Connection::queue_pending_close() {
+  if (!queued_close_) return;
+  const QueuedClose close = *queued_close_;
+  queued_close_.reset();
+  (void)send_close(close.code, close.reason);
+}
+
 std::vector<uint8_t> Connection::bytes_to_send() {
-  if (queued_close_) {
-    const QueuedClose close = *queued_close_;
-    queued_close_.reset();
-    (void)send_close(close.code, close.reason);
-  }
-  return std::exchange(out_, {});
+  queue_pending_close();
+  if (chunks_.empty()) return std::exchange(out_, {});
+  std::vector<uint8_t> all;
+  all.reserve(chunk_bytes_ + out_.size());
+  for (const auto& chunk : chunks_)
+    all.insert(all.end(), chunk.begin(), chunk.end());
+  all.insert(all.end(), out_.begin(), out_.end());
+  chunks_.clear();
+  chunk_bytes_ = 0;
+  out_.clear();
+  return all;
+}
+
+std::vector<std::vector<uint8_t>> Connection::take_output() {
+  queue_pending_close();
+  std::vector<std::vector<uint8_t>> all = std::exchange(chunks_, {});
+  chunk_bytes_ = 0;
+  if (!out_.empty()) all.push_back(std::exchange(out_, {}));
+  return all;
 }
 
 bool Connection::should_close_transport() const {
@@ -94,7 +125,7 @@ void Connection::handle(ReaderEvent&& event) {
   if (auto* ping = std::get_if<PingEvent>(&event)) {
     // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
     // response", unless it already sent a close frame (nothing may follow it).
-    if (options_.auto_pong && !close_sent_ && out_.size() < options_.max_output_backlog) {
+    if (options_.auto_pong && !close_sent_ && pending_output() < options_.max_output_backlog) {
       (void)send_pong(ping->payload);
     }
     events_.emplace_back(std::move(*ping));
@@ -143,6 +174,15 @@ std::optional<Error> Connection::send_data(Opcode opcode, std::span<const uint8_
   return send_frame(opcode, compressed_, rsv::rsv1);
 }
 
+std::optional<Error> Connection::echo(MessageEvent&& message) {
+  if (deflater_) return send_data(message.opcode, message.data);
+  // RFC 6455 8.1: text sent is UTF-8; the reader checked it already unless told not to.
+  if (message.opcode == Opcode::text && !options_.validate_utf8 && !is_valid_utf8(message.data)) {
+    return error_of(Rule::send_invalid_utf8_text);
+  }
+  return send_frame_owned(message.opcode, std::move(message.data));
+}
+
 std::optional<Error> Connection::send_ping(std::span<const uint8_t> payload) {
   return send_frame(Opcode::ping, payload);
 }
@@ -161,28 +201,62 @@ std::optional<Error> Connection::send_close(uint16_t code, std::string_view reas
   return std::nullopt;
 }
 
-std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload,
-                                            uint8_t rsv) {
+std::optional<Error> Connection::check_send(Opcode opcode, size_t payload_size) const {
   if (close_sent_ || eof_) {
     return error_of(Rule::send_after_close);
   }
-  if (is_control(static_cast<uint8_t>(opcode)) && payload.size() > max_control_payload) {
+  if (is_control(static_cast<uint8_t>(opcode)) && payload_size > max_control_payload) {
     return error_of(Rule::control_frame_too_long);
   }
+  return std::nullopt;
+}
+
+FrameHeader Connection::next_header(Opcode opcode, size_t payload_size, uint8_t rsv) {
   FrameHeader h;
   h.fin = true;
   h.opcode = static_cast<uint8_t>(opcode);
   h.rsv = rsv;
-  h.payload_length = payload.size();
+  h.payload_length = payload_size;
   // RFC 6455 5.1, 5.3: a client masks every frame with a fresh, unpredictable key.
   h.masked = options_.role == Role::client;
   if (h.masked) options_.random(h.mask);
-  const size_t start = out_.size();
+  return h;
+}
+
+// Appends the header to out_, with room reserved for `payload_size` more bytes (growing
+// geometrically: many small frames append here). Appended, not resized then copied over: a
+// resize would zero-fill the payload's bytes first.
+void Connection::append_header(const FrameHeader& h, size_t payload_size) {
+  std::array<uint8_t, max_header_size> header{};
   const size_t hsize = header_size(h);
-  out_.resize(start + hsize + payload.size());
-  encode_header(h, std::span(out_).subspan(start, hsize));
-  if (!payload.empty()) std::memcpy(out_.data() + start + hsize, payload.data(), payload.size());
-  if (h.masked) apply_mask(std::span(out_).subspan(start + hsize), h.mask);
+  encode_header(h, std::span(header).first(hsize));
+  const size_t needed = out_.size() + hsize + payload_size;
+  if (needed > out_.capacity()) out_.reserve(std::max(needed, 2 * out_.capacity()));
+  out_.insert(out_.end(), header.begin(), header.begin() + static_cast<ptrdiff_t>(hsize));
+}
+
+std::optional<Error> Connection::send_frame(Opcode opcode, std::span<const uint8_t> payload,
+                                            uint8_t rsv) {
+  if (auto err = check_send(opcode, payload.size())) return err;
+  const FrameHeader h = next_header(opcode, payload.size(), rsv);
+  append_header(h, payload.size());
+  const size_t start = out_.size();
+  out_.insert(out_.end(), payload.begin(), payload.end());
+  if (h.masked) apply_mask(std::span(out_).subspan(start), h.mask);
+  return std::nullopt;
+}
+
+std::optional<Error> Connection::send_frame_owned(Opcode opcode, std::vector<uint8_t>&& payload) {
+  // Below this a copy costs less than a buffer of its own in the gathered write.
+  constexpr size_t own_buffer_min = 4096;
+  if (payload.size() < own_buffer_min) return send_frame(opcode, payload);
+  if (auto err = check_send(opcode, payload.size())) return err;
+  const FrameHeader h = next_header(opcode, payload.size(), 0);
+  append_header(h, 0);
+  if (h.masked) apply_mask(payload, h.mask);
+  chunk_bytes_ += out_.size() + payload.size();
+  chunks_.push_back(std::exchange(out_, {}));
+  chunks_.push_back(std::move(payload));
   return std::nullopt;
 }
 

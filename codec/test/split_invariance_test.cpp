@@ -86,6 +86,7 @@ TEST(SplitInvariance, EveryTwoWaySplitGivesTheSameFrames) {
 TEST(SplitInvariance, PiecesMatchAgreesWithComparingLogs) {
   const auto all = split_vectors();
   std::vector<FrameLog> logs;
+  logs.reserve(all.size());
   for (const auto& w : all)
     logs.push_back(vectors::parse_whole(as(w.receiver), w.bytes));
   size_t mismatches = 0;

@@ -120,6 +120,7 @@ class Client {
     codec::ConnectionOptions o;
     o.role = codec::Role::client;
     o.deflate = accepted->deflate;
+    o.deflate_level = o_.deflate_level;
     conn_.emplace(o);
     conn_->receive(handshake.leftover());
     handle_events();

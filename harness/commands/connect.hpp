@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "net/transport.hpp"
+#include "wsprobe/deflate.hpp"
 #include "wsprobe/deflate_params.hpp"
 
 namespace wsprobe::harness {
@@ -30,6 +31,7 @@ struct ConnectOptions {
   // permessage-deflate (RFC 7692): offered unless off; compresses what it sends when accepted.
   bool deflate = true;
   codec::DeflateParameters deflate_offer = default_deflate_offer();
+  int deflate_level = codec::default_deflate_level;  // zlib's 0-9 for what it compresses
   TlsOptions tls;
 };
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "wsprobe/deflate.hpp"
 #include "wsprobe/deflate_params.hpp"
 
 namespace wsprobe::harness {
@@ -27,6 +28,7 @@ struct ServeOptions {
   // then compressed.
   bool deflate = true;
   codec::DeflateServerConfig deflate_config;
+  int deflate_level = codec::default_deflate_level;  // zlib's 0-9 for what it compresses
 };
 
 // Runs until SIGINT or SIGTERM. Prints "listening on ws://HOST:PORT/" as its first line on

@@ -11,15 +11,18 @@
 #include <tuple>
 
 #include "engine/case_generator.hpp"
+#include "engine/case_specs.hpp"
 #include "engine/data_set.hpp"
 #include "engine/embedded_catalogue.hpp"
-#include "wsprobe/deflate_params.hpp"
 
 namespace wsprobe::harness {
 namespace {
 
 using catalogue_detail::CaseError;
+using catalogue_detail::deflate_of;
 using catalogue_detail::expand;
+using catalogue_detail::handshake_of;
+using catalogue_detail::handshake_response_of;
 using catalogue_detail::only_keys;
 using nlohmann::json;
 
@@ -298,106 +301,6 @@ Requirement requirement_of(const json& j, const std::string& where) {
   return names.at(r);
 }
 
-HandshakeSpec handshake_of(const json& h, const std::string& where) {
-  only_keys(h, {"method", "version", "remove", "set", "add", "expect_status", "expect_header"},
-            where + " handshake");
-  HandshakeSpec spec;
-  spec.method = h.value("method", spec.method);
-  spec.version = h.value("version", spec.version);
-  if (h.contains("remove")) spec.remove = h["remove"].get<std::vector<std::string>>();
-  if (h.contains("set")) {
-    for (const auto& [k, v] : h["set"].items())
-      spec.set.emplace_back(k, v.get<std::string>());
-  }
-  if (h.contains("add")) {
-    for (const auto& kv : h["add"])
-      spec.add.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
-  }
-  if (h.contains("expect_status")) spec.expect_status = h["expect_status"].get<std::vector<int>>();
-  if (h.contains("expect_header")) {
-    for (const auto& [k, v] : h["expect_header"].items())
-      spec.expect_header.emplace_back(k, v.get<std::string>());
-  }
-  return spec;
-}
-
-// What the tester answers to a client's handshake (RFC 6455 4.2.2), changed; client cases only.
-HandshakeResponseSpec handshake_response_of(const json& h, const std::string& where) {
-  const std::string at = where + " handshake_response";
-  only_keys(h, {"status", "reason", "version", "remove", "set", "add", "chop", "pause", "refuse"},
-            at);
-  HandshakeResponseSpec spec;
-  spec.status = h.value("status", spec.status);
-  if (spec.status < 100 || spec.status > 599) throw CaseError(at + ": status is 100-599");
-  spec.reason = h.value("reason", spec.reason);
-  spec.version = h.value("version", spec.version);
-  if (spec.version != "HTTP/1.1" && spec.version != "HTTP/1.0")
-    throw CaseError(at + ": version is HTTP/1.1 or HTTP/1.0");
-  if (h.contains("remove")) spec.remove = h["remove"].get<std::vector<std::string>>();
-  if (h.contains("set")) {
-    for (const auto& [k, v] : h["set"].items())
-      spec.set.emplace_back(k, v.get<std::string>());
-  }
-  if (h.contains("add")) {
-    for (const auto& kv : h["add"])
-      spec.add.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
-  }
-  spec.chop = h.value("chop", spec.chop);
-  spec.pause = h.value("pause", spec.pause);
-  spec.refuse = h.value("refuse", spec.refuse);
-  return spec;
-}
-
-// {"offer": "permessage-deflate; ..." or a list of offers, "expect": {...}}: the tester's
-// permessage-deflate offers and what the agreement must hold (RFC 7692 7.1).
-DeflateSpec deflate_of(const json& d, const std::string& where) {
-  const std::string at = where + " deflate";
-  only_keys(d, {"offer", "expect"}, at);
-  DeflateSpec spec;
-  const json& offer = d.at("offer");
-  if (offer.is_string()) {
-    spec.offers.push_back(offer.get<std::string>());
-  } else {
-    spec.offers = offer.get<std::vector<std::string>>();
-  }
-  if (spec.offers.empty()) throw CaseError(at + ": offer names at least one offer");
-  if (!d.contains("expect")) return spec;
-  const json& e = d["expect"];
-  only_keys(e,
-            {"server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
-             "client_max_window_bits", "accept_only", "declined"},
-            at + " expect");
-  if (e.contains("accept_only")) {
-    spec.accept_only = e["accept_only"].get<std::vector<size_t>>();
-    for (const size_t n : *spec.accept_only) {
-      if (n < 1 || n > spec.offers.size())
-        throw CaseError(at + ": accept_only numbers offers from 1 to " +
-                        std::to_string(spec.offers.size()));
-    }
-  }
-  if (e.contains("declined")) {
-    const auto declined = e["declined"].get<std::string>();
-    if (declined != "ok" && declined != "unimplemented")
-      throw CaseError(at + ": declined is \"ok\" or \"unimplemented\"");
-    spec.decline_ok = declined == "ok";
-  }
-  if (e.contains("server_no_context_takeover"))
-    spec.server_no_context_takeover = e["server_no_context_takeover"].get<bool>();
-  if (e.contains("client_no_context_takeover"))
-    spec.client_no_context_takeover = e["client_no_context_takeover"].get<bool>();
-  auto bits = [&](const char* name, std::optional<uint8_t>& out) {
-    if (!e.contains(name)) return;
-    const auto v = e[name].get<unsigned>();
-    // RFC 7692 7.1.2: window bits are 8 to 15.
-    if (v < codec::min_window_bits || v > codec::max_window_bits)
-      throw CaseError(at + ": " + name + " is 8 to 15");
-    out = static_cast<uint8_t>(v);
-  };
-  bits("server_max_window_bits", spec.server_max_window_bits);
-  bits("client_max_window_bits", spec.client_max_window_bits);
-  return spec;
-}
-
 // A step's copies: the same step copied, or one step standing for successive windows of a data
 // set (Step::copies).
 void add_steps(const json& j, const CatalogueOptions& o, const std::string& where,
@@ -482,10 +385,12 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
   if (!c.deflate && std::any_of(c.steps.begin(), c.steps.end(), compressed))
     throw CaseError(where + ": a compressed step needs a deflate offer (\"deflate\")");
   // Declined, the steps run without the extension: none of them can be compressed.
-  if (c.deflate && c.deflate->decline_ok && std::any_of(c.steps.begin(), c.steps.end(), compressed))
+  if (c.deflate && c.deflate->decline_ok &&
+      std::any_of(c.steps.begin(), c.steps.end(), compressed)) {
     throw CaseError(where +
                     ": a case that may be declined (\"declined\": \"ok\") sends no "
                     "compressed step");
+  }
   return c;
 }
 

@@ -49,9 +49,10 @@ std::vector<Expected> Expectations::events() const {
 
 uint64_t Expectations::largest_payload() const {
   uint64_t largest = 0;
-  for (const auto& run : runs_)
+  for (const auto& run : runs_) {
     largest =
         std::max<uint64_t>(largest, run.windows ? run.windows->window : run.event.payload.size());
+  }
   return largest;
 }
 

@@ -100,16 +100,18 @@ std::vector<std::string> describe_expected(const Expectations& events) {
   for (size_t r = 0; r < lines.size(); ++r) {
     // "still open after pause A" is the engine's short form; a reader needs the rule.
     const Expected& e = events.runs()[r].event;
-    if (e.kind == Expected::Kind::timeout)
+    if (e.kind == Expected::Kind::timeout) {
       lines[r] =
           "nothing during pause " + e.tag + ": the connection is still open when the pause ends";
+    }
   }
   if (lines.empty()) lines.emplace_back("no message, ping or pong");
   for (const auto kind : {Expected::Kind::ping, Expected::Kind::pong}) {
-    if (events.ignores(kind))
+    if (events.ignores(kind)) {
       lines.emplace_back(std::string("any number of ") +
                          (kind == Expected::Kind::ping ? "pings" : "pongs") +
                          ", anywhere: not judged here");
+    }
   }
   return lines;
 }

@@ -49,8 +49,8 @@ std::vector<uint8_t> server_frame(uint8_t opcode, std::vector<uint8_t> payload) 
 
 // What the tester (a client) wrote, as the server reads it.
 std::vector<codec::ReaderEvent> read_as_server(const std::vector<uint8_t>& bytes) {
-  codec::Reader reader(
-      codec::ReaderOptions{codec::Role::server, 1 << 20, 0, false, 7, 4096, UINT64_MAX, std::nullopt});
+  codec::Reader reader(codec::ReaderOptions{codec::Role::server, 1 << 20, 0, false, 7, 4096,
+                                            UINT64_MAX, std::nullopt});
   reader.feed(bytes);
   return reader.take_events();
 }

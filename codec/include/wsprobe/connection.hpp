@@ -43,6 +43,10 @@ struct ConnectionOptions {
   // permessage-deflate, when agreed (RFC 7692): messages received with RSV1 are inflated, and
   // every message sent is compressed (RSV1 on its frame), each direction with its parameters.
   std::optional<DeflateAgreement> deflate;
+  // zlib's compression level (0-9; -1 is zlib's own default, 6) and memLevel (1-9) for what is
+  // sent compressed.
+  int deflate_level = default_deflate_level;
+  int deflate_mem_level = 8;
   RandomSource random;  // masking keys for the client role; default: OpenSSL
 };
 
@@ -68,6 +72,9 @@ class Connection {
   explicit Connection(ConnectionOptions options);
 
   void receive(std::span<const uint8_t> data);
+  // The same, unmasking `data` in place instead of in a copy (the caller's buffer is modified):
+  // an I/O layer that reads into its own scratch buffer saves a copy of every byte.
+  void receive_in_place(std::span<uint8_t> data);
   void receive_eof();
   std::vector<Event> events();
 
@@ -75,6 +82,10 @@ class Connection {
   // payload over 125 bytes, an unsendable close code) return an Error and send nothing.
   std::optional<Error> send_text(std::string_view text);
   std::optional<Error> send_binary(std::span<const uint8_t> data);
+  // Sends a message received on this connection back as it came (an echo server): a large
+  // payload moves into the output instead of being copied (see take_output()), and text is not
+  // validated again when the reader validated it. Compressed anew when deflate was agreed.
+  std::optional<Error> echo(MessageEvent&& message);
   std::optional<Error> send_ping(std::span<const uint8_t> payload = {});
   std::optional<Error> send_pong(std::span<const uint8_t> payload = {});
   std::optional<Error> send_close(uint16_t code = close_code::normal, std::string_view reason = {});
@@ -83,7 +94,10 @@ class Connection {
   void fail(const Error& error);
 
   std::vector<uint8_t> bytes_to_send();
-  [[nodiscard]] size_t pending_output() const { return out_.size(); }
+  // The same bytes as buffers in order, for a gathered write (writev): a payload echo() moved in
+  // is a buffer of its own, never copied. Use this or bytes_to_send(), either drains the output.
+  std::vector<std::vector<uint8_t>> take_output();
+  [[nodiscard]] size_t pending_output() const { return out_.size() + chunk_bytes_; }
 
   [[nodiscard]] State state() const;
   [[nodiscard]] bool close_sent() const { return close_sent_; }
@@ -108,13 +122,22 @@ class Connection {
   // A data message: compressed first when deflate was agreed.
   std::optional<Error> send_data(Opcode opcode, std::span<const uint8_t> data);
   std::optional<Error> send_frame(Opcode opcode, std::span<const uint8_t> payload, uint8_t rsv = 0);
+  // A data frame whose payload becomes an output buffer of its own (echo()).
+  std::optional<Error> send_frame_owned(Opcode opcode, std::vector<uint8_t>&& payload);
+  // The checks every frame sent passes; then its header, masked for a client (RFC 6455 5.3).
+  std::optional<Error> check_send(Opcode opcode, size_t payload_size) const;
+  FrameHeader next_header(Opcode opcode, size_t payload_size, uint8_t rsv);
+  void append_header(const FrameHeader& h, size_t payload_size);
+  void queue_pending_close();
 
   ConnectionOptions options_;
   Reader reader_;
   std::optional<Deflater> deflater_;
   std::vector<uint8_t> compressed_;  // send_data()'s scratch
   std::vector<Event> events_;
-  std::vector<uint8_t> out_;
+  std::vector<uint8_t> out_;                  // output after chunks_
+  std::vector<std::vector<uint8_t>> chunks_;  // output before out_: buffers moved in by echo()
+  size_t chunk_bytes_ = 0;
   bool close_sent_ = false;
   bool close_received_ = false;
   bool failed_ = false;
