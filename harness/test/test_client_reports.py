@@ -117,13 +117,15 @@ def client(url, agent, mode, broken_case):
 
 def start_tester(wsprobe, out, *extra):
     """test-client with every report; returns (process, url) once it printed its readiness line.
-    Its output (a few lines: a pipe holds it) is read whole when it exits (stop)."""
+    Its output (a few lines: a pipe holds it) is read whole when it exits (stop). Unbuffered: the
+    readiness line is read byte by byte, so the lines behind it stay in the pipe for communicate()
+    (a buffered readline could take them along and communicate() would never see them)."""
     selection = [a for c in CASES for a in ("--cases", c)]
     proc = subprocess.Popen([wsprobe, "test-client", "--port", "0", "--json", str(out / "index.json"),
                              "--junit", str(out / "junit.xml"), "--report-dir", str(out / "html"), *selection,
-                             *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                             *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0)
     ready, _, _ = select.select([proc.stdout], [], [], 20)
-    line = proc.stdout.readline() if ready else ""
+    line = proc.stdout.readline().decode(errors="replace") if ready else ""
     if not line.startswith("listening on "):
         kill(proc)
         raise AssertionError(f"no readiness line from test-client: {line}")
@@ -165,7 +167,7 @@ def stop(proc, signum, timeout=10.0):
     except subprocess.TimeoutExpired:
         kill(proc)
         raise AssertionError(f"wsprobe did not exit within {timeout} s of signal {signum}")
-    return proc.returncode, out
+    return proc.returncode, out.decode(errors="replace")
 
 
 def kill(proc):
@@ -275,7 +277,7 @@ def test_update_reports_writes_the_final_reports_and_exits_after_them(wsprobe, t
     client_proc = run_client(url, "normal")
     try:
         assert client_proc.wait(timeout=120) == 0, client_proc.communicate()
-        assert tester.wait(timeout=30) == 0, tester.communicate()[0]
+        assert tester.wait(timeout=30) == 0, tester.communicate()[0].decode(errors="replace")
         assert_final_reports(tmp_path, "normal")
     finally:
         kill(client_proc)
