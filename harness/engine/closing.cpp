@@ -8,17 +8,13 @@ namespace {
 // Extra events after the expected ones: a moment to catch a duplicate echo.
 constexpr double linger_after_expected = 0.02;
 
-bool expected_arrived(const Case& c, const Receiver& receiver) {
-  return c.ok.begun_in(receiver.events());
-}
-
 // close.drop: the server goes away without a close frame. RFC 6455 7.1.1: once TCP is closed the
 // WebSocket connection is closed (7.1.5: with the code 1006), so the client closes its side; we
 // half-close and keep reading, to see that it does within the case's time (a close frame from
 // it first is allowed: it may try to fail the connection, 7.1.7). One that does not has hung.
 void drop_tcp(const Case& c, Conversation& conv, const Receiver& receiver, Wire& wire,
               CaseResult& r) {
-  if (!expected_arrived(c, receiver)) r.timers |= timer_kill;
+  if (!receiver.expected_arrived()) r.timers |= timer_kill;
   wire.note('*', "closing TCP without a close frame (a FIN; the tester still reads)");
   wire.shutdown_write();
   r.closed_by_me = true;  // the tester ended the connection, as the case says
@@ -40,8 +36,8 @@ void finish(const Case& c, bool tester_is_server, Conversation& conv, const Rece
   const auto& close = c.close;
   auto closed = [&] { return receiver.close_received(); };
   if (close.fc1000) {
-    conv.pump_until(kill, [&] { return expected_arrived(c, receiver) || closed(); });
-    if (expected_arrived(c, receiver) && !closed()) {
+    conv.pump_until(kill, [&] { return receiver.expected_arrived() || closed(); });
+    if (receiver.expected_arrived() && !closed()) {
       conv.pump_until(wire.after(linger_after_expected), [] { return false; });
     }
   } else if (!close.closed_by_me || !conv.sent_close()) {
@@ -53,7 +49,7 @@ void finish(const Case& c, bool tester_is_server, Conversation& conv, const Rece
   }
   if (conv.alive() && !conv.sent_close()) {
     // Our closing handshake: FC1000, or Autobahn's kill timer (1001, "going away").
-    const bool done = close.fc1000 && expected_arrived(c, receiver);
+    const bool done = close.fc1000 && receiver.expected_arrived();
     if (!done) r.timers |= timer_kill;
     if (!close.fc1000) wire.note('*', "the kill timer fired: the peer never failed the connection");
     conv.send_close(close.fc1000 ? 1000 : 1001,

@@ -40,6 +40,11 @@ class Receiver {
   void mark(const std::string& tag);
 
   [[nodiscard]] const std::vector<Expected>& events() const { return events_; }
+  // Every shared expected event has arrived, in order, each equal to its expectation (more may
+  // have followed). Kept as events are recorded: no rescan of the events per check.
+  [[nodiscard]] bool expected_arrived() const {
+    return expected_ != nullptr && matched_ >= expected_->size();
+  }
   [[nodiscard]] bool truncated() const { return dropped_ != 0; }
   [[nodiscard]] bool violation() const { return violation_.has_value(); }
   [[nodiscard]] const std::optional<codec::Error>& failure() const { return violation_; }
@@ -71,6 +76,7 @@ class Receiver {
   size_t max_events_;
   std::vector<Expected> events_;
   size_t dropped_ = 0;
+  size_t matched_ = 0;            // leading events equal to their expectation
   uint64_t unmatched_bytes_ = 0;  // payload bytes of recorded events that matched no expectation
   bool cut_noted_ = false;
   static constexpr uint64_t max_unmatched_bytes = uint64_t{4} << 20;
