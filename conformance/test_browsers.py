@@ -19,7 +19,7 @@ import urllib.parse
 import pytest
 
 from cases import load_cases, param
-from conftest import HERE, ROOT
+from conftest import HERE, ROOT, client_deflate_left_out
 from goldens import check_golden_explains_every_non_ok_verdict, check_verdict, load_golden, selected, write_goldens
 from processes import start, stop
 
@@ -86,9 +86,10 @@ def test_no_browser_on_path_exits_2_and_names_what_it_tried(wsprobe, tmp_path):
 
 
 def excluded(case):
-    """As in the client panel: the slow cases (seconds of throughput each), and the limit cases,
-    since a browser has no message size limit of its own to test (RFC 6455 10.4)."""
-    return case["slow"] or case["id"].startswith("17.")
+    """As in the client panel: the slow cases (seconds of throughput each), the permessage-deflate
+    ones unless --client-deflate (conftest.CLIENT_DEFLATE), and the limit cases, since a browser
+    has no message size limit of its own to test (RFC 6455 10.4)."""
+    return case["slow"] or case["id"].startswith("17.") or client_deflate_left_out(case["id"])
 
 
 def version(binary):
@@ -203,7 +204,7 @@ def test_browser_verdict_matches_golden(browser, case, browser_results, request)
         pytest.skip("not selected with --peer")
     results = browser_results(browser)
     if excluded(case):
-        pytest.skip(f"{case['id']} is excluded for browsers (slow, or no message limit)")
+        pytest.skip(f"{case['id']} is excluded for browsers (slow, deflate, or no message limit)")
     assert case["id"] in results, f"{browser['name']} did not run {case['id']}"
     taken_with = load_golden(GOLDEN, browser).get("library")
     try:

@@ -4,8 +4,9 @@
 //      against zlib used directly: our Deflater -> zlib inflate, zlib deflate -> our Inflater.
 //   1: arbitrary compressed data as one message, framed at the read boundaries (RSV1 on the
 //      first frame) and read by a client Reader with deflate agreed and a limit of 16 << (config
-//      & 0xF) bytes: the same events whole and byte by byte, messages within the limit,
-//      allocation bounded by the limit and what arrived, never by what the data inflates to.
+//      & 0xF) bytes: the same events whole and byte by byte (over a window of a large stream,
+//      fuzz::byte_window), messages within the limit, allocation bounded by the limit and what
+//      arrived, never by what the data inflates to.
 //   2 and 3: the stream as a Sec-WebSocket-Extensions value: the server's choice, when it makes
 //      one, reads back and is accepted by a client that made the offers, with the same
 //      agreement.
@@ -73,6 +74,44 @@ Bytes zlib_deflate(z_stream& z, const Bytes& message) {
   return out;
 }
 
+// zlib's streams, the reference, made once per window size and reset for each input: making
+// them anew cost each input a few large allocations (under ASan: fresh pages, the quarantine's
+// churn), and memLevel 8 a 64 KiB clear of the hash table on each reset. memLevel sizes only the
+// hash table and the block buffer (blocks of 128 symbols at 1): the stream is raw deflate all the
+// same, with more, smaller blocks for our Inflater to read.
+struct Reference {
+  z_stream zin{};
+  z_stream zout[8]{};  // by window bits - 8
+  bool made[8]{};
+  Reference() { FUZZ_CHECK(inflateInit2(&zin, -15) == Z_OK); }
+  ~Reference() {
+    inflateEnd(&zin);
+    for (int i = 0; i < 8; ++i) {
+      if (made[i]) deflateEnd(&zout[i]);
+    }
+  }
+  Reference(const Reference&) = delete;
+  Reference& operator=(const Reference&) = delete;
+
+  z_stream& inflater(uint8_t bits) {
+    FUZZ_CHECK(inflateReset2(&zin, -bits) == Z_OK);  // inflating takes 8 as it is
+    return zin;
+  }
+  z_stream& deflater(uint8_t bits, int level) {
+    z_stream& z = zout[bits - 8];
+    if (!made[bits - 8]) {
+      // zlib takes 9 for 8 in raw deflate (see deflate.cpp).
+      FUZZ_CHECK(deflateInit2(&z, level, Z_DEFLATED, -std::max<int>(bits, 9), 1,
+                              Z_DEFAULT_STRATEGY) == Z_OK);
+      made[bits - 8] = true;
+    } else {
+      FUZZ_CHECK(deflateReset(&z) == Z_OK);
+      FUZZ_CHECK(deflateParams(&z, level, Z_DEFAULT_STRATEGY) == Z_OK);
+    }
+    return z;
+  }
+};
+
 void round_trips(const fuzz::Input& in) {
   const uint8_t bits = static_cast<uint8_t>(8 + (in.config & 7));
   const bool reset = (in.config & 0x08) != 0;
@@ -81,12 +120,9 @@ void round_trips(const fuzz::Input& in) {
 
   codec::Deflater ours_out(dir, level);
   codec::Inflater ours_in(dir);
-  z_stream zin{};
-  z_stream zout{};
-  // zlib takes 9 for 8 in raw deflate (see deflate.cpp); inflating takes 8 as it is.
-  FUZZ_CHECK(inflateInit2(&zin, -bits) == Z_OK);
-  FUZZ_CHECK(deflateInit2(&zout, level, Z_DEFLATED, -std::max<int>(bits, 9), 8,
-                          Z_DEFAULT_STRATEGY) == Z_OK);
+  thread_local Reference reference;
+  z_stream& zin = reference.inflater(bits);
+  z_stream& zout = reference.deflater(bits, level);
   for (const Bytes& m : messages(in)) {
     Bytes ours;
     ours_out.compress(m, ours);
@@ -99,8 +135,6 @@ void round_trips(const fuzz::Input& in) {
       deflateReset(&zout);
     }
   }
-  inflateEnd(&zin);
-  deflateEnd(&zout);
 }
 
 struct Transcript {
@@ -122,14 +156,20 @@ Transcript read(const codec::ReaderOptions& o, const Bytes& stream, bool byte_by
     }
   };
   if (byte_by_byte) {
-    for (const uint8_t b : stream) {
-      r.feed(std::span(&b, 1));
+    // One byte at a time over a window of the stream (all of a small one, fuzz::byte_window),
+    // the rest in one read before and after it.
+    const auto [from, to] = fuzz::byte_window(stream);
+    r.feed(std::span(stream).first(from));
+    take();
+    for (size_t i = from; i < to; ++i) {
+      r.feed(std::span(stream).subspan(i, 1));
       take();
     }
+    r.feed(std::span(stream).subspan(to));
   } else {
     r.feed(stream);
-    take();
   }
+  take();
   return t;
 }
 

@@ -43,24 +43,31 @@ inline Input split_input(const uint8_t* data, size_t size) {
   return in;
 }
 
-// Read boundaries after every byte, for the byte-at-a-time oracle: over the whole stream when it
-// is at most byte_cut_window bytes, else over a window of that many bytes that starts where the
-// input says (its first two stream bytes pick the offset). A large input then costs what a small
-// one does, and the fuzzer still steers where the one-byte reads fall.
+// Where the byte-at-a-time oracle reads one byte at a time, [from, to): the whole stream when it
+// is at most byte_cut_window bytes, else a window of that many bytes that starts where the
+// stream says (its first two bytes pick the offset). A large input then costs what a small one
+// does, and the fuzzer still steers where the one-byte reads fall.
 inline constexpr size_t byte_cut_window = 256;
-inline std::vector<size_t> byte_cuts(const Input& in) {
-  const size_t n = in.stream.size();
-  size_t from = 0;
-  size_t to = n;
-  if (n > byte_cut_window) {
-    from = (in.stream[0] | (size_t{in.stream[1]} << 8)) % (n - byte_cut_window + 1);
-    to = from + byte_cut_window;
-  }
-  std::vector<size_t> cuts;
-  cuts.reserve(to - from);
-  for (size_t at = from + 1; at < to; ++at)
-    cuts.push_back(at);
-  return cuts;
+struct ByteWindow {
+  size_t from;
+  size_t to;
+};
+inline ByteWindow byte_window(std::span<const uint8_t> stream) {
+  const size_t n = stream.size();
+  if (n <= byte_cut_window) return {0, n};
+  const size_t from = (stream[0] | (size_t{stream[1]} << 8)) % (n - byte_cut_window + 1);
+  return {from, from + byte_cut_window};
+}
+
+// Read boundaries after every byte of the window above. A view of a table of offsets kept from
+// one input to the next (it grows to the longest stream seen), so nothing is allocated per input.
+inline std::span<const size_t> byte_cuts(const Input& in) {
+  thread_local std::vector<size_t> offsets;  // offsets[i] == i
+  const auto [from, to] = byte_window(in.stream);
+  while (offsets.size() < to)
+    offsets.push_back(offsets.size());
+  if (to <= from + 1) return {};
+  return std::span(offsets).subspan(from + 1, to - from - 1);
 }
 
 // Encodes a stream back into the layout, cut at the given offsets (ascending); pieces longer

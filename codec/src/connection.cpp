@@ -37,8 +37,7 @@ Connection::Connection(ConnectionOptions options)
     : options_(std::move(options)), reader_(reader_options(options_)) {
   if (!options_.random) options_.random = openssl_random();
   if (options_.deflate) {
-    deflater_.emplace(sending_direction(*options_.deflate, options_.role), options_.deflate_level,
-                      options_.deflate_mem_level);
+    deflater_.emplace(sending_direction(*options_.deflate, options_.role), options_.deflate_level);
   }
 }
 
@@ -77,6 +76,11 @@ void Connection::receive_eof() {
 
 std::vector<Event> Connection::events() {
   return std::exchange(events_, {});
+}
+
+void Connection::take_events(std::vector<Event>& into) {
+  into.clear();
+  into.swap(events_);
 }
 
 void Connection::queue_pending_close() {

@@ -1,10 +1,14 @@
 #include "wsprobe/deflate.hpp"
 
+#include <isa-l/igzip_lib.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <array>
 #include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
 namespace wsprobe::codec {
 namespace {
@@ -12,30 +16,54 @@ namespace {
 // RFC 7692 7.2.1: the tail a sync flush ends with, removed by the sender, restored by the receiver.
 constexpr std::array<uint8_t, 4> sync_tail{0x00, 0x00, 0xff, 0xff};
 
-// zlib refuses raw deflate with an 8-bit window (deflateInit2 gives Z_STREAM_ERROR since 1.2.9).
-// Compressing with 9 stays within an agreed 8: zlib never emits a distance beyond
-// window - MIN_LOOKAHEAD (512 - 262 = 250 bytes for 9 bits), inside the 256 bytes allowed.
-int deflate_window_bits(uint8_t bits) {
-  return -std::max<int>(bits, 9);
-}
-
 }  // namespace
 
 // ---- Deflater ----
 
+// Intel's ISA-L (igzip) compresses, zlib inflates: at level 1 igzip compresses JSON four to six
+// times as fast as zlib's level 1, to the same size (measured here: 969 against 157 MB/s, ratio
+// 7.6 against 7.4), and compressing is most of what an endpoint does when 12.x/13.x send 11 GB.
+// Unlike zlib it takes an 8-bit window as it is (RFC 7692 7.1.2.1 allows 8 to 15).
 struct Deflater::State {
-  z_stream z{};
-  bool no_context_takeover = false;
-  ~State() { deflateEnd(&z); }
+  isal_zstream z{};
+  std::vector<uint8_t> level_buffer;  // the hash chains and tokens levels 1-3 work in
+  // igzip's output goes here first: growing `out` by the bound would zero-fill it on every
+  // message (for 128 KiB messages that memset cost as much as a tenth of the compression).
+  std::vector<uint8_t> scratch;
 };
 
-Deflater::Deflater(DeflateDirection direction, int level, int mem_level)
-    : state_(std::make_unique<State>()) {
-  state_->no_context_takeover = direction.no_context_takeover;
-  if (deflateInit2(&state_->z, level, Z_DEFLATED, deflate_window_bits(direction.window_bits),
-                   mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
-    throw std::bad_alloc();  // only memory can fail with valid parameters
+namespace {
+
+size_t level_buffer_size(int level) {
+  switch (level) {
+    case 1:
+      return ISAL_DEF_LVL1_SMALL;
+    case 2:
+      return ISAL_DEF_LVL2_SMALL;
+    case 3:
+      return ISAL_DEF_LVL3_SMALL;
+    default:
+      return 0;
   }
+}
+
+}  // namespace
+
+Deflater::Deflater(DeflateDirection direction, int level) : state_(std::make_unique<State>()) {
+  if (level < min_deflate_level || level > max_deflate_level) {
+    throw std::invalid_argument("deflate level " + std::to_string(level) + " is not 0-3");
+  }
+  State& s = *state_;
+  isal_deflate_init(&s.z);
+  s.level_buffer.resize(level_buffer_size(level));
+  s.z.level = static_cast<uint32_t>(level);
+  s.z.level_buf = s.level_buffer.empty() ? nullptr : s.level_buffer.data();
+  s.z.level_buf_size = static_cast<uint32_t>(s.level_buffer.size());
+  s.z.hist_bits = direction.window_bits;  // RFC 7692 7.1.2: no distance beyond the agreed window
+  // RFC 7692 7.2.1: each message ends with an empty stored block (00 00 FF FF). A full flush also
+  // drops the history, as no_context_takeover requires (7.1.1); a sync flush keeps it.
+  s.z.flush = direction.no_context_takeover ? FULL_FLUSH : SYNC_FLUSH;
+  s.z.end_of_stream = 0;
 }
 
 Deflater::~Deflater() = default;
@@ -44,24 +72,25 @@ Deflater& Deflater::operator=(Deflater&&) noexcept = default;
 
 void Deflater::compress(std::span<const uint8_t> message, std::vector<uint8_t>& out) {
   // RFC 7692 7.2.3.6: an empty message is one empty stored block, 00 once the tail is removed.
-  // (zlib produces nothing at all for a second sync flush without input.)
   if (message.empty()) {
     out.push_back(0x00);
     return;
   }
-  z_stream& z = state_->z;
+  isal_zstream& z = state_->z;
+  std::vector<uint8_t>& scratch = state_->scratch;
   const size_t start = out.size();
-  z.next_in = const_cast<Bytef*>(message.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
-  z.avail_in = static_cast<uInt>(message.size());
-  // RFC 7692 7.2.1: compress, then flush to a byte boundary with an empty stored block.
+  z.next_in = const_cast<uint8_t*>(message.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  z.avail_in = static_cast<uint32_t>(message.size());
+  // Room for incompressible input plus block headers; more rounds if that is not enough.
+  const size_t room = message.size() + message.size() / 8 + 1024;
+  if (scratch.size() < room) scratch.resize(room);
   for (;;) {
-    const size_t room = std::max<size_t>(deflateBound(&z, z.avail_in) + 16, 64);
-    const size_t used = out.size();
-    out.resize(used + room);
-    z.next_out = out.data() + used;
-    z.avail_out = static_cast<uInt>(room);
-    (void)deflate(&z, Z_SYNC_FLUSH);
-    out.resize(used + room - z.avail_out);
+    z.next_out = scratch.data();
+    z.avail_out = static_cast<uint32_t>(scratch.size());
+    if (isal_deflate(&z) != COMP_OK) throw std::logic_error("isal_deflate refused its own setup");
+    const size_t produced = scratch.size() - z.avail_out;
+    out.insert(out.end(), scratch.begin(), scratch.begin() + static_cast<ptrdiff_t>(produced));
+    // Output room left over once all input is taken means the flush is written too.
     if (z.avail_in == 0 && z.avail_out != 0) break;
   }
   // The flush ends with 00 00 FF FF: remove it.
@@ -69,8 +98,6 @@ void Deflater::compress(std::span<const uint8_t> message, std::vector<uint8_t>& 
       std::equal(sync_tail.begin(), sync_tail.end(), out.end() - sync_tail.size())) {
     out.resize(out.size() - sync_tail.size());
   }
-  // RFC 7692 7.1.1: without context takeover every message starts from an empty window.
-  if (state_->no_context_takeover) deflateReset(&z);
 }
 
 // ---- Inflater ----

@@ -82,7 +82,8 @@ std::optional<DeflateAccept> answer(const DeflateParameters& offer,
     response.server_max_window_bits = server_bits;
   }
   // RFC 7692 7.1.2.2: asked for only when offered; a server that needs it declines otherwise.
-  if (config.client_max_window_bits < max_window_bits) {
+  if (config.client_max_window_bits < max_window_bits ||
+      (config.answer_client_max_window_bits && offer.client_max_window_bits)) {
     if (!offer.client_max_window_bits) return std::nullopt;
     response.client_max_window_bits =
         std::min(or_max(offer.client_max_window_bits), config.client_max_window_bits);

@@ -145,7 +145,7 @@ TEST(ConnectionEcho, NothingIsEchoedAfterTheCloseFrame) {
 // With deflate agreed the echo is compressed anew at the configured level (RFC 7692 6.1: RSV1),
 // and inflates back to the message.
 TEST(ConnectionEcho, DeflateEchoIsCompressedAtTheConfiguredLevel) {
-  for (const int level : {0, 1, 9}) {
+  for (const int level : {0, 1, 3}) {
     auto o = options(Role::server);
     o.deflate = DeflateAgreement{};
     o.deflate_level = level;
@@ -159,12 +159,8 @@ TEST(ConnectionEcho, DeflateEchoIsCompressedAtTheConfiguredLevel) {
     ASSERT_FALSE(log.error);
     ASSERT_EQ(log.frames.size(), 1u);
     EXPECT_EQ(log.frames[0].header.rsv, rsv::rsv1);
-    // Level 0 stores (larger than the text); any other level compresses a run of one letter.
-    if (level == 0) {
-      EXPECT_GT(log.frames[0].payload.size(), text.size());
-    } else {
-      EXPECT_LT(log.frames[0].payload.size(), 200u);
-    }
+    // Every level compresses a run of one letter (igzip's levels all look for matches).
+    EXPECT_LT(log.frames[0].payload.size(), 400u) << "level " << level;
     Inflater inflater(receiving_direction(*o.deflate, Role::client));
     const auto inflated = inflate_message(inflater, log.frames[0].payload);
     ASSERT_TRUE(inflated);

@@ -59,6 +59,31 @@ TEST_P(ConnectionBothRoles, ReceivesTextAndBinaryMessages) {
   EXPECT_EQ(std::get<MessageEvent>(events[1]).data, from_hex("00ff"));
 }
 
+TEST_P(ConnectionBothRoles, TakesEventsIntoTheCallersVectorSwappingStorage) {
+  const Role role = GetParam();
+  Connection c(options(role));
+  std::vector<Event> into;
+  into.reserve(8);
+  const Event* lent = into.data();
+  c.take_events(into);  // nothing yet: `into` is empty, the connection holds its storage
+  EXPECT_TRUE(into.empty());
+  c.receive(frame(role, 0x81, from_hex("41")));
+  c.receive(frame(role, 0x89, from_hex("42")));
+  c.take_events(into);
+  ASSERT_EQ(into.size(), 2u);
+  EXPECT_EQ(std::get<MessageEvent>(into[0]).text(), "A");
+  EXPECT_EQ(std::get<PingEvent>(into[1]).payload, from_hex("42"));
+  EXPECT_EQ(into.data(), lent);  // the events were read into the storage lent
+  c.take_events(into);           // none since: the last ones are dropped, the storage lent again
+  EXPECT_TRUE(into.empty());
+  c.receive(frame(role, 0x82, from_hex("43")));
+  c.take_events(into);
+  ASSERT_EQ(into.size(), 1u);
+  EXPECT_EQ(std::get<MessageEvent>(into[0]).data, from_hex("43"));
+  EXPECT_EQ(into.data(), lent);
+  EXPECT_TRUE(c.events().empty());
+}
+
 TEST_P(ConnectionBothRoles, AnswersPingWithPongOfTheSamePayload) {
   const Role role = GetParam();
   Connection c(options(role));

@@ -152,6 +152,17 @@ TEST(DeflateServer, AsksForTheClientsWindowOnlyWhenOfferedAndDeclinesOtherwise) 
             "permessage-deflate; client_max_window_bits=9");
 }
 
+TEST(DeflateServer, AnswersAWindowOf15WhenAskedToAndOffered) {
+  // Autobahn 13.4 as server: client_max_window_bits=15 answered to a client that offered it.
+  DeflateServerConfig c;
+  c.answer_client_max_window_bits = true;
+  EXPECT_EQ(answer_to("permessage-deflate; client_max_window_bits", c),
+            "permessage-deflate; client_max_window_bits=15");
+  EXPECT_EQ(answer_to("permessage-deflate; client_max_window_bits=10", c),
+            "permessage-deflate; client_max_window_bits=10");
+  EXPECT_EQ(answer_to("permessage-deflate", c), "permessage-deflate");
+}
+
 TEST(DeflateServer, AsksTheClientToDropItsContext) {
   DeflateServerConfig c;
   c.client_no_context_takeover = true;

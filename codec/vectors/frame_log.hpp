@@ -111,11 +111,13 @@ WSPROBE_ORACLE_LOOP inline FrameLog parse_pieces(codec::FrameParserOptions optio
 // Whether feeding `bytes` cut at the given offsets gives exactly `expected`, i.e. whether
 // parse_pieces(options, bytes, cuts) == expected. Each event is compared as it comes, so nothing
 // is copied or allocated beyond the input's copy: the fuzz targets run this for every input,
-// with a read boundary after every byte.
-WSPROBE_ORACLE_LOOP inline bool pieces_match(codec::FrameParserOptions options,
-                                             std::span<const uint8_t> bytes,
-                                             std::span<const size_t> cuts,
-                                             const FrameLog& expected) {
+// with a read boundary after every byte. `Log` is a FrameLog or a lighter record with the same
+// members (frames with a header and a payload range, error, mid_frame): a fuzz target's record
+// of the frames it parsed whole, their payloads viewed where they were unmasked.
+template <class Log>
+WSPROBE_ORACLE_LOOP bool pieces_match(codec::FrameParserOptions options,
+                                      std::span<const uint8_t> bytes, std::span<const size_t> cuts,
+                                      const Log& expected) {
   using Kind = codec::FrameEvent::Kind;
   PieceFeeder feeder(options, bytes, cuts);
   size_t frame = 0;     // the frame being read, an index in expected.frames
@@ -127,7 +129,7 @@ WSPROBE_ORACLE_LOOP inline bool pieces_match(codec::FrameParserOptions options,
     }
     // A frame past expected.frames is one the input ends inside (FrameLog keeps no trace of
     // it), or a frame too many, found at its end.
-    const ParsedFrame* want = frame < expected.frames.size() ? &expected.frames[frame] : nullptr;
+    const auto* want = frame < expected.frames.size() ? &expected.frames[frame] : nullptr;
     if (ev.kind == Kind::header) {
       if (want != nullptr && *ev.header != want->header) return false;
       in_frame = true;

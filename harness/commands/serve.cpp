@@ -30,7 +30,6 @@ constexpr size_t read_size = size_t{64} << 10;
 constexpr int reads_per_wakeup = 8;
 // Buffers handed to one writev(2).
 constexpr size_t max_gather = 64;
-constexpr size_t backlog_limit = size_t{8} << 20;  // stop reading while this much waits to go out
 constexpr auto linger_timeout = std::chrono::seconds(2);
 
 // One read buffer per event loop, not per connection: an idle connection then costs its socket
@@ -113,7 +112,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         return self->shutdown();
       }
       self->on_bytes(bytes);
-      if (self->queued_ < backlog_limit) self->read();
+      if (self->queued_ < self->options_.max_backlog) self->read();
     };
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       // Wait until readable, then read into the loop's buffer (see loop_read_buffer), again while
@@ -126,9 +125,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           const size_t n = stream_.read_some(asio::buffer(buffer.data(), buffer.size()), rec);
           if (rec || n < buffer.size() || i == reads_per_wakeup) return done(rec, buffer.first(n));
           on_bytes(buffer.first(n));
-          if (closing_ || closing_read_ || queued_ >= backlog_limit) {
+          if (closing_ || closing_read_ || queued_ >= options_.max_backlog) {
             reading_ = false;
-            if (queued_ < backlog_limit) read();  // else write() resumes reading
+            if (queued_ < options_.max_backlog) read();  // else write() resumes reading
             return;
           }
         }

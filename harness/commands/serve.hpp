@@ -23,6 +23,10 @@ struct ServeOptions {
   // Connections held at once; one more is answered 503 and closed (a flood of connections must
   // not exhaust the server's memory or descriptors).
   size_t max_connections = 16384;
+  // Output waiting for a peer that does not read (its echoes, pongs): above this many bytes the
+  // server stops reading from it until the peer has taken some (RFC 6455 10.4, robustness: a
+  // ping flood or large echoes never read cannot make it hold more than this and a message).
+  size_t max_backlog = size_t{8} << 20;
   unsigned threads = 0;  // event loops, each with its share of the connections; 0: one per core
   // permessage-deflate (RFC 7692): accepted with these settings unless off; what it echoes is
   // then compressed.

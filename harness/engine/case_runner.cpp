@@ -7,6 +7,7 @@
 #include "engine/conversation.hpp"
 #include "engine/describe.hpp"
 #include "engine/handshake_response.hpp"
+#include "engine/held_connections.hpp"
 #include "engine/masking.hpp"
 #include "engine/opening.hpp"
 #include "engine/verdict.hpp"
@@ -59,7 +60,15 @@ class CaseRun {
   }
 
   CaseResult run(const Url& url, const TlsOptions& tls) {
-    return play(open_as_client(case_, url, tls, wire_, sender_, result_));
+    // Connections held beside this one (slowloris, idle): opened first, released at the end.
+    std::optional<HeldConnections> held;
+    if (case_.hold) {
+      held.emplace(*case_.hold, url, 2.0 * result_.timeout_scale);
+      wire_.note('*', held->summary());
+    }
+    CaseResult r = play(open_as_client(case_, url, tls, wire_, sender_, result_));
+    if (held) add_note(r, held->status());
+    return r;
   }
 
   CaseResult run_accepted(std::unique_ptr<Transport> t, const codec::HttpRequest& request,
@@ -96,6 +105,14 @@ class CaseRun {
                         receiver_.close_received(), receiver_.peer()},
             result_);
       deflate_choice(opening);
+      if (case_.close.after_close_fails && receiver_.after_close() > 0) {
+        // RFC 6455 5.5.1: after its close frame a peer sends no more data frames.
+        result_.behavior = Behavior::failed;
+        result_.reason = receiver_.peer() +
+                         " sent bytes after its close frame: it went on answering what followed "
+                         "our close (RFC 6455 5.5.1)";
+        wire_.note('*', result_.reason);
+      }
     }
     if (result_.peer_closed_tcp_first && result_.behavior == Behavior::ok) {
       result_.behavior = Behavior::non_strict;  // a SHOULD (RFC 6455 7.1.1)
@@ -121,7 +138,9 @@ class CaseRun {
     conversation_.mark_tcp_closed();
     result_.behavior = Behavior::unimplemented;
     result_.behavior_close = CloseBehavior::informational;
-    result_.reason = receiver_.peer() + " did not agree to permessage-deflate (RFC 7692)";
+    result_.reason = server_ ? "the client made no permessage-deflate offer the case accepts "
+                               "(RFC 7692 5; Autobahn's fuzzingserver grading)"
+                             : receiver_.peer() + " did not agree to permessage-deflate (RFC 7692)";
   }
 
   // A case restricting which offers may be accepted (DeflateSpec::accept_only), once it ran: a
@@ -191,9 +210,12 @@ class CaseRun {
         conversation_.pause(s.wait, s.tag);
         continue;
       }
-      // A step standing for copies (successive windows of a data set) sends each in turn.
+      // A step standing for copies (successive windows of a data set, or a flood of one frame
+      // sent without reading) sends each in turn.
+      conversation_.unread(s.unread);
       for (size_t k = 0; k < s.copies && !stopped && open(); ++k)
         stopped = !send_step(s.copies == 1 ? s : s.copy(k), kill);
+      conversation_.unread(0);
     }
     if (i < case_.steps.size() && receiver_.close_received() && !conversation_.tcp_closed()) {
       wire_.note('*', receiver_.peer() + " closed first: " +
@@ -207,10 +229,13 @@ class CaseRun {
   // The step's frames, then its awaited events; false when those did not come in time.
   bool send_step(const Step& s, Clock::time_point kill) {
     const size_t before = receiver_.events().size();
-    sender_.for_each_frame(s, [this](const Outgoing& frame) {
+    sender_.for_each_frame(s, [this, &s](const Outgoing& frame) {
       // A fragmented step stops at a frame boundary once the peer has closed.
       if (!open()) return false;
       conversation_.send(frame);
+      // Gathered fragments: what came back is looked at between writes (a peer failing the
+      // message early ends the step), without waiting; an unread step reads nothing.
+      if (s.gather != 0 && s.unread <= 0) conversation_.poll_now();
       return true;
     });
     return s.await == 0 || await_events(before + s.await, kill);

@@ -61,19 +61,75 @@ HandshakeResponseSpec handshake_response_of(const json& h, const std::string& wh
   return spec;
 }
 
-// {"offer": "permessage-deflate; ..." or a list of offers, "expect": {...}}: the tester's
-// permessage-deflate offers and what the agreement must hold (RFC 7692 7.1).
+namespace {
+
+// RFC 7692 7.1.2: window bits are 8 to 15.
+uint8_t window_bits_of(const json& v, const std::string& at, const char* name) {
+  const auto bits = v.get<unsigned>();
+  if (bits < codec::min_window_bits || bits > codec::max_window_bits)
+    throw CaseError(at + ": " + name + " is 8 to 15");
+  return static_cast<uint8_t>(bits);
+}
+
+// {"client_no_context_takeover": true, "client_max_window_bits": 9, "require_offered": [...]}:
+// one way the tester, as the server, answers the client's offers (DeflateAcceptSpec).
+DeflateAcceptSpec accept_of(const json& a, const std::string& at) {
+  only_keys(a,
+            {"server_no_context_takeover", "server_max_window_bits", "client_no_context_takeover",
+             "client_max_window_bits", "answer_client_max_window_bits", "require_offered"},
+            at);
+  DeflateAcceptSpec spec;
+  codec::DeflateServerConfig& c = spec.config;
+  c.server_no_context_takeover = a.value("server_no_context_takeover", false);
+  c.client_no_context_takeover = a.value("client_no_context_takeover", false);
+  c.answer_client_max_window_bits = a.value("answer_client_max_window_bits", false);
+  if (a.contains("server_max_window_bits")) {
+    c.server_max_window_bits =
+        window_bits_of(a["server_max_window_bits"], at, "server_max_window_bits");
+  }
+  if (a.contains("client_max_window_bits")) {
+    c.client_max_window_bits =
+        window_bits_of(a["client_max_window_bits"], at, "client_max_window_bits");
+  }
+  for (const auto& name : a.value("require_offered", json::array())) {
+    if (name == "client_no_context_takeover") {
+      spec.require_client_no_context_takeover = true;
+    } else if (name == "client_max_window_bits") {
+      spec.require_client_max_window_bits = true;
+    } else {
+      throw CaseError(at +
+                      ": require_offered names client_no_context_takeover or "
+                      "client_max_window_bits, not " +
+                      name.dump());
+    }
+  }
+  return spec;
+}
+
+}  // namespace
+
+// {"offer": "permessage-deflate; ..." or a list of offers, "expect": {...}, "accept": [...]}: the
+// tester's permessage-deflate offers and what the agreement must hold (RFC 7692 7.1), server
+// cases; how it answers a client's offers, client cases (each needs its part: see catalogue.cpp).
 DeflateSpec deflate_of(const json& d, const std::string& where) {
   const std::string at = where + " deflate";
-  only_keys(d, {"offer", "expect"}, at);
+  only_keys(d, {"offer", "expect", "accept"}, at);
   DeflateSpec spec;
-  const json& offer = d.at("offer");
-  if (offer.is_string()) {
-    spec.offers.push_back(offer.get<std::string>());
-  } else {
-    spec.offers = offer.get<std::vector<std::string>>();
+  if (d.contains("accept")) {
+    spec.accept.clear();
+    for (const auto& a : d["accept"])
+      spec.accept.push_back(accept_of(a, at + " accept"));
+    if (spec.accept.empty()) throw CaseError(at + ": accept names at least one answer");
   }
-  if (spec.offers.empty()) throw CaseError(at + ": offer names at least one offer");
+  if (d.contains("offer")) {
+    const json& offer = d["offer"];
+    if (offer.is_string()) {
+      spec.offers.push_back(offer.get<std::string>());
+    } else {
+      spec.offers = offer.get<std::vector<std::string>>();
+    }
+    if (spec.offers.empty()) throw CaseError(at + ": offer names at least one offer");
+  }
   if (!d.contains("expect")) return spec;
   const json& e = d["expect"];
   only_keys(e,
@@ -100,15 +156,21 @@ DeflateSpec deflate_of(const json& d, const std::string& where) {
   if (e.contains("client_no_context_takeover"))
     spec.client_no_context_takeover = e["client_no_context_takeover"].get<bool>();
   auto bits = [&](const char* name, std::optional<uint8_t>& out) {
-    if (!e.contains(name)) return;
-    const auto v = e[name].get<unsigned>();
-    // RFC 7692 7.1.2: window bits are 8 to 15.
-    if (v < codec::min_window_bits || v > codec::max_window_bits)
-      throw CaseError(at + ": " + name + " is 8 to 15");
-    out = static_cast<uint8_t>(v);
+    if (e.contains(name)) out = window_bits_of(e[name], at, name);
   };
   bits("server_max_window_bits", spec.server_max_window_bits);
   bits("client_max_window_bits", spec.client_max_window_bits);
+  return spec;
+}
+
+// {"connections": N, "dribble": S}: connections held beside the case's own (slowloris, idle).
+HoldSpec hold_of(const nlohmann::json& h, const std::string& where) {
+  only_keys(h, {"connections", "dribble"}, where + " hold");
+  HoldSpec spec;
+  spec.connections = h.at("connections").get<size_t>();
+  spec.dribble = h.value("dribble", 0.0);
+  if (spec.connections == 0 || spec.connections > 10000 || spec.dribble < 0)
+    throw CaseError(where + ": hold.connections is 1 to 10000, hold.dribble not negative");
   return spec;
 }
 

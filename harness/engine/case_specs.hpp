@@ -13,5 +13,6 @@ namespace wsprobe::harness::catalogue_detail {
 HandshakeSpec handshake_of(const nlohmann::json& h, const std::string& where);
 HandshakeResponseSpec handshake_response_of(const nlohmann::json& h, const std::string& where);
 DeflateSpec deflate_of(const nlohmann::json& d, const std::string& where);
+HoldSpec hold_of(const nlohmann::json& h, const std::string& where);
 
 }  // namespace wsprobe::harness::catalogue_detail

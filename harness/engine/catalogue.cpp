@@ -168,7 +168,7 @@ size_t repeat_of(const json& j, const std::string& where) {
 Step step_of(const json& j, const CatalogueOptions& o, const std::string& where) {
   only_keys(j,
             {"send", "raw", "wait", "tag", "close", "batch", "chop", "parts", "pause", "tags",
-             "fragment", "with_handshake", "repeat", "await"},
+             "fragment", "with_handshake", "repeat", "await", "unread", "gather"},
             where);
   Step s;
   if (j.contains("send")) {
@@ -199,8 +199,12 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
     s.tag = j.value("tag", std::string());
   } else if (j.contains("batch")) {
     s.kind = Step::Kind::batch;
-    for (const auto& f : j["batch"])
+    for (const auto& f : j["batch"]) {
       s.batch.push_back(frame_step(f, o, where));
+      // A close frame in a batch is our close: data behind it in the same write tests RFC 6455
+      // 1.4, 5.5.1 (nothing is processed after a close).
+      s.batch.back().close = s.batch.back().header.opcode == 0x8 && s.batch.back().header.fin;
+    }
   } else {
     throw CaseError(where + ": a step needs send, close, raw, wait or batch");
   }
@@ -217,6 +221,10 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
   s.fragment = j.value("fragment", size_t{0});
   s.with_handshake = j.value("with_handshake", false);
   s.await = j.value("await", size_t{0});
+  s.unread = j.value("unread", 0.0);
+  s.gather = j.value("gather", size_t{0});
+  if (s.gather != 0 && (s.fragment == 0 || s.compress || s.kind != Step::Kind::frame))
+    throw CaseError(where + ": gather goes with fragment, on an uncompressed send");
   if (s.with_handshake && s.compress) {
     throw CaseError(where +
                     ": a frame sent with the handshake cannot be compressed (nothing is "
@@ -266,7 +274,7 @@ CloseExpectation close_of(const json& c, const std::string& where) {
   if (!c.is_object()) throw CaseError(where + ": close must be an object");
   only_keys(c,
             {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails", "linger",
-             "drop"},
+             "drop", "after_close_fails"},
             where + " close");
   CloseExpectation x;
   const std::string by = c.at("by").get<std::string>();
@@ -284,6 +292,7 @@ CloseExpectation close_of(const json& c, const std::string& where) {
   x.wrong_code_fails = c.value("wrong_code_fails", false);
   x.linger = c.value("linger", 0.0);
   x.drop = c.value("drop", false);  // the server goes away without a close frame (closing.cpp)
+  x.after_close_fails = c.value("after_close_fails", false);  // RFC 6455 5.5.1 (case_runner.cpp)
   if (x.drop && (!x.fc1000 || x.require_clean))
     throw CaseError(where + ": close.drop needs after \"expected\" and clean false");
   return x;
@@ -310,6 +319,11 @@ void add_steps(const json& j, const CatalogueOptions& o, const std::string& wher
   const json* w = j.contains("send") && j["send"].contains("payload")
                       ? windowed(j["send"]["payload"])
                       : nullptr;
+  if (w == nullptr && step.unread > 0) {  // a flood of one frame: held once (Step::copies)
+    step.copies = n;
+    out.push_back(std::move(step));
+    return;
+  }
   if (w == nullptr) {
     out.insert(out.end(), n, step);
     return;
@@ -323,10 +337,11 @@ void add_steps(const json& j, const CatalogueOptions& o, const std::string& wher
 
 Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
              const std::string& where) {
-  only_keys(j,
-            {"id", "rfc", "rfc_text", "requirement", "roles", "slow", "description", "expectation",
-             "steps", "expect", "close", "timeout", "handshake", "handshake_response", "deflate"},
-            where);
+  only_keys(
+      j,
+      {"id", "rfc", "rfc_text", "requirement", "roles", "slow", "description", "expectation",
+       "steps", "expect", "close", "timeout", "handshake", "handshake_response", "deflate", "hold"},
+      where);
   Case c;
   c.id = j.at("id").get<std::string>();
   c.area = area;
@@ -369,6 +384,7 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
   }
   if (j.contains("close")) c.close = close_of(j["close"], where);
   if (j.contains("handshake")) c.handshake = handshake_of(j["handshake"], where);
+  if (j.contains("hold")) c.hold = catalogue_detail::hold_of(j["hold"], where);
   if (j.contains("handshake_response")) {
     c.handshake_response = handshake_response_of(j["handshake_response"], where);
     if (c.for_server)
@@ -376,7 +392,11 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
   }
   if (j.contains("deflate")) {
     c.deflate = deflate_of(j["deflate"], where);
-    if (c.for_client) throw CaseError(where + ": a deflate case tests servers: roles [\"server\"]");
+    // Tested servers answer the tester's offers; tested clients make their own (accept).
+    if (c.for_server && c.deflate->offers.empty())
+      throw CaseError(where + ": a deflate case that tests servers makes an offer (\"offer\")");
+    if (c.for_client && !c.deflate->offers.empty() && !c.for_server)
+      throw CaseError(where + ": a deflate case that tests clients only makes no offer");
   }
   const auto compressed = [](const Step& s) {
     return s.compress ||

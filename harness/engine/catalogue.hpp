@@ -14,6 +14,7 @@
 
 #include "engine/expectations.hpp"
 #include "engine/payload.hpp"
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/frame_header.hpp"
 
 namespace wsprobe::harness {
@@ -43,6 +44,15 @@ struct Step {
   // After the step, read until this many more events have arrived before the next step (within
   // the case's timeout): Autobahn's 9.7/9.8 send each message after the echo of the last.
   size_t await = 0;
+  // The tester does not read while it sends this step (RFC 6455 10.4, robustness: a peer that
+  // does not read must not make the server hold its output without bound). A write the peer
+  // takes nothing of for this many seconds (scaled) means it stopped reading from us, as a server
+  // bounding its unread output does: the tester then reads again, while it writes the rest.
+  // 0: off (the tester reads between frames as usual).
+  double unread = 0;
+  // frame with `fragment`: the fragments are encoded straight into writes of about this many
+  // bytes, many frames a write, so 16 million 1-byte fragments are never planned or held whole.
+  size_t gather = 0;
   // A repeated step whose payload takes successive windows (PayloadWindows): it stands for
   // `copies` steps, copy k sending window k (its `payload` is window 0), so 1000 messages are held
   // as one step. Other repeated steps are copied (Case::steps holds each).
@@ -66,6 +76,9 @@ struct CloseExpectation {
   // TCP without a close frame, still reading; the client must close its side, not hang (RFC 6455
   // 7.1.1: the WebSocket connection is then closed; 7.1.5: its close code is 1006).
   bool drop = false;
+  // Bytes from the peer after its close frame fail the case (RFC 6455 5.5.1: no data frame may
+  // follow a close; 20.3.4 sends data behind its close, which a server must not answer).
+  bool after_close_fails = false;
 };
 
 struct HandshakeSpec {
@@ -94,12 +107,28 @@ struct HandshakeResponseSpec {
   bool refuse = false;  // the client must refuse it (RFC 6455 4.1): see judge_refusal_by_client
 };
 
-// A case's permessage-deflate offer (RFC 7692 5, 7.1): the Sec-WebSocket-Extensions elements the
-// tester offers, in order, and what the agreement must hold when the server accepts. A server
-// that declines makes the case UNIMPLEMENTED (Autobahn's 12.x/13.x grading) unless the case says
-// declining is right; one whose response the offers do not allow fails it. Server cases only.
+// How the tester, as the server, answers a client's permessage-deflate offers (client cases):
+// the codec's server choice (codec::accept_deflate_offer) with `config`, among the client's
+// offers that carry the parameters `require_offered` names (Autobahn fuzzingserver's accept
+// functions for 13.x ask for client_no_context_takeover or client_max_window_bits only of a
+// client that offered them).
+struct DeflateAcceptSpec {
+  codec::DeflateServerConfig config;
+  bool require_client_no_context_takeover = false;  // RFC 7692 7.1.1.2
+  bool require_client_max_window_bits = false;      // RFC 7692 7.1.2.2
+};
+
+// A case's permessage-deflate negotiation (RFC 7692 5, 7.1). Server cases: the Sec-WebSocket-
+// Extensions elements the tester offers, in order, and what the agreement must hold when the
+// server accepts; a server that declines makes the case UNIMPLEMENTED (Autobahn's 12.x/13.x
+// grading) unless the case says declining is right; one whose response the offers do not allow
+// fails it. Client cases: `accept`, tried in order; when none accepts an offer of the client's,
+// the case is UNIMPLEMENTED (Autobahn's fuzzingserver grading).
 struct DeflateSpec {
   std::vector<std::string> offers;  // "permessage-deflate; client_max_window_bits", ...
+  // The tester's answers as the server; unless the case says otherwise, one that accepts the
+  // first valid offer with nothing asked of its own (Autobahn's 12.x).
+  std::vector<DeflateAcceptSpec> accept{DeflateAcceptSpec{}};
   // The offers (numbered from 1) the server may accept: its response must be one such an offer
   // allows (RFC 7692 7: an invalid offer MUST be declined; 5: the first offer it supports is
   // preferred). Empty: every offer must be declined. Unset: any offer may be accepted.
@@ -113,6 +142,14 @@ struct DeflateSpec {
   // The agreed window must be at most this many bits (RFC 7692 7.1.2).
   std::optional<uint8_t> server_max_window_bits;
   std::optional<uint8_t> client_max_window_bits;
+};
+
+// Connections a case holds open beside its own while it runs (harness/engine/held_connections.hpp):
+// `connections` more TCP connections, opened first, that send nothing or dribble an opening
+// handshake one byte every `dribble` seconds (slowloris); closed when the case ends.
+struct HoldSpec {
+  size_t connections = 0;
+  double dribble = 0;  // seconds between bytes; 0: they send nothing
 };
 
 // RFC 2119 keyword of the sentence a case tests; informational cases are graded INFORMATIONAL.
@@ -140,6 +177,7 @@ struct Case {
   std::optional<HandshakeSpec> handshake;
   std::optional<HandshakeResponseSpec> handshake_response;
   std::optional<DeflateSpec> deflate;
+  std::optional<HoldSpec> hold;
 };
 
 // The case's section with its RFC: "RFC 6455 5.2", or the case's own "RFC 7692 7.2.1".

@@ -66,7 +66,9 @@ json step_json(const Step& s) {
   j["with_handshake"] = s.with_handshake;
   if (s.await != 0) j["await"] = s.await;  // only when set: older cases keep their digests
   if (s.compress) j["compress"] = true;
-  if (s.copies != 1) j["copies"] = s.copies;  // successive windows, `payload` the first
+  if (s.copies != 1) j["copies"] = s.copies;
+  if (s.unread != 0) j["unread"] = s.unread;
+  if (s.gather != 0) j["gather"] = s.gather;  // successive windows, `payload` the first
   return j;
 }
 
@@ -142,6 +144,7 @@ json case_json(const Case& c) {
                 {"fc1000", c.close.fc1000}};
   if (c.close.linger > 0) j["close"]["linger"] = c.close.linger;  // client cases only
   if (c.close.drop) j["close"]["drop"] = true;                    // client cases only
+  if (c.close.after_close_fails) j["close"]["after_close_fails"] = true;
   if (c.handshake) {
     const auto& h = *c.handshake;
     j["handshake"] = {{"method", h.method},
@@ -170,7 +173,22 @@ json case_json(const Case& c) {
     if (d.accept_only) expect["accept_only"] = *d.accept_only;
     if (d.decline_ok) expect["declined"] = "ok";
     j["deflate"] = {{"offers", d.offers}, {"expect", expect}};
+    if (c.for_client) {  // how the tester answers a client's offers (DeflateAcceptSpec)
+      json accept = json::array();
+      for (const auto& a : d.accept) {
+        accept.push_back(
+            {{"server_no_context_takeover", a.config.server_no_context_takeover},
+             {"server_max_window_bits", a.config.server_max_window_bits},
+             {"client_no_context_takeover", a.config.client_no_context_takeover},
+             {"client_max_window_bits", a.config.client_max_window_bits},
+             {"answer_client_max_window_bits", a.config.answer_client_max_window_bits},
+             {"require_client_no_context_takeover", a.require_client_no_context_takeover},
+             {"require_client_max_window_bits", a.require_client_max_window_bits}});
+      }
+      j["deflate"]["accept"] = accept;
+    }
   }
+  if (c.hold) j["hold"] = {{"connections", c.hold->connections}, {"dribble", c.hold->dribble}};
   return j;
 }
 

@@ -25,12 +25,65 @@ Conversation::Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseR
 
 bool Conversation::write(std::span<const uint8_t> bytes) {
   if (tcp_closed_ || write_failed_) return false;
+  if (unread_ > 0) return write_unread(bytes);
   const auto r = wire_.write(bytes, wire_.after(write_timeout_));
   result_.bytes_sent += bytes.size();  // a server watch weighs memory growth against it
   if (r.status == IoStatus::ok) return true;
+  return abandon(r.message);
+}
+
+void Conversation::unread(double stall) {
+  if (stall <= 0 && unread_ > 0) {
+    wire_.note('*', "unread step done: " + std::to_string(unread_writes_) + " writes" +
+                        (stalled_ ? std::string()
+                                  : ", " + std::to_string(unread_sent_) +
+                                        " bytes written, the peer never stalled"));
+  }
+  unread_writes_ = 0;
+  unread_ = stall;
+  stalled_ = false;
+  unread_sent_ = 0;
+}
+
+bool Conversation::write_unread(std::span<const uint8_t> bytes) {
+  size_t done = 0;
+  if (!stalled_) {
+    const auto r = wire_.write(bytes, wire_.after(unread_));
+    done = r.status == IoStatus::ok ? bytes.size() : r.bytes;
+    result_.bytes_sent += done;
+    unread_sent_ += done;
+    if (r.status == IoStatus::ok) return true;
+    if (r.status != IoStatus::timeout) return abandon(r.message);
+    // RFC 6455 10.4: the peer holds no more of its unread output; it stopped reading from us.
+    stalled_ = true;
+    wire_.note('*', "unread: " + receiver_.peer() + " did not take a " +
+                        std::to_string(bytes.size()) + "-byte write within " +
+                        std::to_string(unread_).substr(0, 4) + " s (x the timeout scale) after " +
+                        std::to_string(unread_sent_) +
+                        " bytes written without reading: it stopped reading; the tester reads "
+                        "again while it writes the rest");
+  }
+  // Stalled: write what fits without waiting, and when nothing more fits, read what the peer sent
+  // (for a moment), so that it goes on reading us; neither side blocks.
+  const auto end = wire_.after(write_timeout_);
+  while (done < bytes.size()) {
+    const auto r = wire_.write(bytes.subspan(done), Transport::no_wait);
+    const size_t n = r.status == IoStatus::ok ? bytes.size() - done : r.bytes;
+    done += n;
+    result_.bytes_sent += n;
+    if (r.status != IoStatus::ok && r.status != IoStatus::timeout) return abandon(r.message);
+    if (done == bytes.size()) break;
+    if (Clock::now() >= end) return abandon("timed out (writing while reading)");
+    pump_until(Clock::now() + std::chrono::milliseconds(1), [] { return false; });
+    if (tcp_closed_) return false;
+  }
+  return true;
+}
+
+bool Conversation::abandon(const std::string& message) {
   // The peer stopped reading (it failed us early, or crashed). What it sent before, a close
   // frame above all, may still be waiting to be read; nothing more can be written.
-  wire_.note('*', "write failed: " + r.message);
+  wire_.note('*', "write failed: " + message);
   write_failed_ = true;
   in_frame_ = false;  // the frame is abandoned with the connection
   pump_until(wire_.after(1.0), [] { return false; });
@@ -69,7 +122,13 @@ bool Conversation::write_range(const Outgoing& frame, size_t from, size_t to) {
 
 void Conversation::send(const Outgoing& frame) {
   if (tcp_closed_) return;
-  wire_.note('>', frame.description);
+  // An unread step's flood is shown by its first writes and counted (unread()), so the evidence
+  // keeps room for the stall and what follows.
+  if (unread_ <= 0 || ++unread_writes_ <= 4) {
+    wire_.note('>', frame.description);
+  } else if (unread_writes_ == 5) {
+    wire_.note('*', "unread: the step's further writes are counted, not listed");
+  }
   if (frame.close) {
     sent_close_ = true;
     result_.closed_by_me = !receiver_.close_received();

@@ -45,8 +45,18 @@ class Conversation {
   void mark_tcp_closed() { tcp_closed_ = true; }
   [[nodiscard]] bool sent_close() const { return sent_close_; }
 
+  // RFC 6455 10.4 (robustness), Step::unread: from now on the tester reads nothing while it
+  // writes, until a write stalls for `stall` seconds (the peer stopped reading from us); from
+  // then on it writes while reading. 0 ends the mode, as at the end of the step.
+  void unread(double stall);
+  // The peer stalled our writes during the unread step: it bounds what it holds for us.
+  [[nodiscard]] bool stalled() const { return stalled_; }
+
  private:
   bool write(std::span<const uint8_t> bytes);
+  // write() in the unread mode: reads nothing until a write stalls, then reads between writes.
+  bool write_unread(std::span<const uint8_t> bytes);
+  bool abandon(const std::string& message);
   // Bytes [from, to) of the frame, its payload masked as it goes out.
   bool write_range(const Outgoing& frame, size_t from, size_t to);
   // Answers what the receiver asked for, at a frame boundary only.
@@ -63,6 +73,10 @@ class Conversation {
   bool sent_close_ = false;
   bool failure_sent_ = false;
   bool echoed_close_ = false;
+  double unread_ = 0;  // the stall bound of the unread mode, seconds (0: off)
+  bool stalled_ = false;
+  uint64_t unread_sent_ = 0;  // bytes written in the unread mode before the stall
+  size_t unread_writes_ = 0;  // frames (or batches) sent in the unread mode
 };
 
 }  // namespace wsprobe::harness

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "wsprobe/accept_key.hpp"
+#include "wsprobe/deflate_params.hpp"
 #include "wsprobe/http.hpp"
 
 namespace wsprobe::harness {
@@ -26,6 +27,23 @@ void verdict(CaseResult& r, Behavior b, CloseBehavior close, std::string why) {
 }
 
 }  // namespace
+
+std::optional<codec::DeflateAccept> accept_client_deflate(
+    const DeflateSpec& spec, std::span<const codec::ExtensionOffer> offered) {
+  for (const auto& a : spec.accept) {
+    std::vector<codec::ExtensionOffer> offers;
+    for (const auto& element : offered) {
+      if (element.name != codec::deflate_extension_name) continue;
+      const auto params = codec::parse_deflate_parameters(element);
+      if (!params) continue;  // RFC 7692 7: declined (the codec's choice skips it too)
+      if (a.require_client_no_context_takeover && !params->client_no_context_takeover) continue;
+      if (a.require_client_max_window_bits && !params->client_max_window_bits) continue;
+      offers.push_back(element);
+    }
+    if (auto accepted = codec::accept_deflate_offer(offers, a.config)) return accepted;
+  }
+  return std::nullopt;
+}
 
 std::string build_case_response(const HandshakeResponseSpec& spec,
                                 const codec::AcceptedRequest& accepted) {

@@ -5,6 +5,8 @@
 // from the codec (its 101 and its Sec-WebSocket-Accept); the case changes only what it names.
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +19,12 @@ namespace wsprobe::harness {
 // The response head `spec` describes for the client's `accepted` request.
 std::string build_case_response(const HandshakeResponseSpec& spec,
                                 const codec::AcceptedRequest& accepted);
+
+// The tester's answer to the client's permessage-deflate offers in a client case (RFC 7692 5,
+// 7.1): each of spec.accept in turn, by the codec's server choice, among the offers that carry
+// what it requires; nullopt when none accepts (the case is then UNIMPLEMENTED).
+std::optional<codec::DeflateAccept> accept_client_deflate(
+    const DeflateSpec& spec, std::span<const codec::ExtensionOffer> offered);
 
 // What the client sent after a response it must refuse, up to the case's timeout.
 struct RefusalObservation {

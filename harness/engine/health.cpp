@@ -1,5 +1,6 @@
 #include "engine/health.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
@@ -154,7 +155,9 @@ void ServerChecks::after(const Case& c, CaseResult& r) {
   }
   ServerWatch* watch = o_.watch;
   if (watch != nullptr) {
-    if (auto memory = watch->end_case(r.bytes_sent)) judge_memory(*memory, r);
+    const bool unread =
+        std::any_of(c.steps.begin(), c.steps.end(), [](const Step& s) { return s.unread > 0; });
+    if (auto memory = watch->end_case(r.bytes_sent)) judge_memory(*memory, r, unread);
     if (auto how = watch->ended()) {
       server_died(*how, r);
       return;

@@ -203,6 +203,29 @@ void judge_deflate_refusal(const codec::HttpResponse& response, Wire& wire, Case
   wire.note('*', r.reason);
 }
 
+// Client cases: the tester answers the client's permessage-deflate offers as the case says
+// (RFC 7692 5, 7.1), adding its element to the response; an offer it cannot take leaves the
+// extension out (the case is then UNIMPLEMENTED, Autobahn's fuzzingserver grading).
+void agree_as_server(const Case& c, const codec::HttpRequest& request,
+                     codec::AcceptedRequest& answer, Wire& wire, Opening& o) {
+  std::string offered;
+  for (const auto field : request.headers.all("Sec-WebSocket-Extensions"))
+    offered += (offered.empty() ? "" : ", ") + std::string(field);
+  auto accepted = accept_client_deflate(*c.deflate, answer.offered_extensions);
+  if (!accepted) {
+    wire.note('*', offered.empty() ? std::string("the client offered no extension")
+                                   : "the client offered `Sec-WebSocket-Extensions: " + offered +
+                                         "`: no permessage-deflate offer the case can accept");
+    return;
+  }
+  o.deflate = accepted->agreement;
+  answer.deflate = accepted->agreement;
+  wire.note('*', "the client offered `" + offered + "`; permessage-deflate agreed (`" +
+                     codec::format_extension(accepted->response) +
+                     "`): " + describe_agreement(accepted->agreement));
+  answer.selected_extensions.push_back(std::move(accepted->response));
+}
+
 }  // namespace
 
 std::string describe_agreement(const codec::DeflateAgreement& a) {
@@ -321,9 +344,11 @@ Opening open_as_server(const Case& c, const codec::HttpRequest& request,
         "the client's upgrade request is invalid: " + std::string(accepted.error().reason));
     return o;
   }
+  codec::AcceptedRequest answer = accepted.value();
+  if (c.deflate) agree_as_server(c, request, answer, wire, o);
   const auto& spec = c.handshake_response;
-  const std::string response = spec ? build_case_response(*spec, accepted.value())
-                                    : codec::build_accept_response(accepted.value());
+  const std::string response =
+      spec ? build_case_response(*spec, answer) : codec::build_accept_response(answer);
   r.http_response = response;
   std::vector<uint8_t> first(response.begin(), response.end());
   o.first_step_sent = append_first_frame(c, sender, first, wire);

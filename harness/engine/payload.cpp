@@ -45,6 +45,13 @@ std::span<const uint8_t> Payload::unit() const {
   return generated_ ? std::span<const uint8_t>(*bytes_) : std::span<const uint8_t>();
 }
 
+std::optional<std::span<const uint8_t>> Payload::contiguous() const {
+  if (!generated_) return literal();
+  const size_t at = phase_ % bytes_->size();
+  if (at + size_ > bytes_->size()) return std::nullopt;
+  return std::span<const uint8_t>(*bytes_).subspan(at, size_);
+}
+
 std::span<const uint8_t> Payload::literal() const {
   if (generated_) throw std::logic_error("Payload::literal on a generated payload");
   return bytes_ ? std::span<const uint8_t>(*bytes_) : std::span<const uint8_t>();
@@ -58,12 +65,14 @@ void Payload::read(size_t offset, std::span<uint8_t> out) const {
     std::memcpy(out.data(), bytes_->data() + offset, out.size());
     return;
   }
-  // One unit's worth by hand, then doubling copies: a few memcpy calls per piece.
+  // One unit's worth (the unit from `at`, wrapping at most once), then doubling copies: a few
+  // memcpy calls per piece.
   const auto& u = *bytes_;
-  size_t at = (phase_ + offset) % u.size();
+  const size_t at = (phase_ + offset) % u.size();
   const size_t first = std::min(out.size(), u.size());
-  for (size_t i = 0; i < first; ++i, at = at + 1 == u.size() ? 0 : at + 1)
-    out[i] = u[at];
+  const size_t head = std::min(first, u.size() - at);
+  std::memcpy(out.data(), u.data() + at, head);
+  std::memcpy(out.data() + head, u.data(), first - head);
   // Past one unit, `have` is a whole number of units, so out[have + i] == out[i].
   for (size_t have = first; have < out.size();) {
     const size_t n = std::min(have, out.size() - have);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ class Payload {
   [[nodiscard]] std::vector<uint8_t> bytes() const;
   // Literal payloads only: their bytes, in place.
   [[nodiscard]] std::span<const uint8_t> literal() const;
+  // The bytes in place when they lie in one piece (a literal payload, or a generated one within
+  // one unit, as most data-set windows of 12.x/13.x do); nothing otherwise.
+  [[nodiscard]] std::optional<std::span<const uint8_t>> contiguous() const;
 
   // Content equality, whatever the kinds.
   friend bool operator==(const Payload& a, const Payload& b);

@@ -46,6 +46,8 @@ class Receiver {
     return expected_ != nullptr && matched_ >= expected_->size();
   }
   [[nodiscard]] bool truncated() const { return dropped_ != 0; }
+  // Reads that brought bytes after the peer's close frame (RFC 6455 5.5.1: none may follow it).
+  [[nodiscard]] uint64_t after_close() const { return after_close_noted_; }
   [[nodiscard]] bool violation() const { return violation_.has_value(); }
   [[nodiscard]] const std::optional<codec::Error>& failure() const { return violation_; }
   [[nodiscard]] bool close_received() const { return close_received_; }

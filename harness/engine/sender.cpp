@@ -95,22 +95,20 @@ Outgoing Sender::frame(const Step& s) const {
 }
 
 void Sender::set_deflate(const codec::DeflateAgreement& agreement) {
-  // zlib's fastest level: what the peer must handle does not depend on how hard the tester
-  // compresses, and 12.x/13.x compress a gigabyte each.
-  constexpr int fastest = 1;
+  // What the peer must handle does not depend on how hard the tester compresses (RFC 7692 leaves
+  // it to the sender), and 12.x/13.x compress gigabytes: the codec's fast default level.
   deflater_.emplace(
-      codec::sending_direction(agreement, server_ ? codec::Role::server : codec::Role::client),
-      fastest);
+      codec::sending_direction(agreement, server_ ? codec::Role::server : codec::Role::client));
 }
 
 Step Sender::compressed(const Step& s) const {
   if (!s.compress || !deflater_) return s;  // nothing agreed: the case ended before its steps
   Step c = s;
   std::vector<uint8_t> out;
-  if (s.payload.generated()) {
-    deflater_->compress(s.payload.bytes(), out);
+  if (const auto in_place = s.payload.contiguous()) {
+    deflater_->compress(*in_place, out);
   } else {
-    deflater_->compress(s.payload.literal(), out);
+    deflater_->compress(s.payload.bytes(), out);
   }
   c.payload = Payload(std::move(out));
   c.header.rsv |= 0x4;  // RFC 7692 6: RSV1 on the first frame marks a compressed message
@@ -125,7 +123,9 @@ void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoi
       const Step& m = s.compress ? packed.emplace(compressed(s)) : s;
       const std::string note =
           s.compress ? " (compressed from " + std::to_string(s.payload.size()) + " bytes)" : "";
-      if (m.fragment != 0 && m.payload.size() > m.fragment) {
+      if (m.gather != 0 && m.fragment != 0) {
+        gathered(m, each);
+      } else if (m.fragment != 0 && m.payload.size() > m.fragment) {
         for (size_t at = 0; at < m.payload.size(); at += m.fragment) {
           Step f = m;
           f.fragment = 0;
@@ -156,15 +156,30 @@ void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoi
       break;
     }
     case Step::Kind::batch: {
-      Outgoing o;  // frames written in one TCP write
+      Outgoing o;        // frames written in one TCP write
+      std::string last;  // a run of frames described alike is said once: "... x 64"
+      size_t run = 0;
+      const auto end_run = [&] {
+        if (run == 0) return;
+        o.description += (o.description.empty() ? "" : " + ") + last;
+        if (run > 1) o.description += " x " + std::to_string(run);
+      };
       for (const auto& raw : s.batch) {
         const Step f = compressed(raw);
         const auto b = frame_bytes(f);
         o.bytes.insert(o.bytes.end(), b.begin(), b.end());
-        o.description +=
-            (o.description.empty() ? "" : " + ") + describe_frame(f.header, f.payload, server_);
+        std::string d = describe_frame(f.header, f.payload, server_);
+        if (run == 0 || d != last) {
+          end_run();
+          last = std::move(d);
+          run = 0;
+        }
+        ++run;
+        if (f.close && !o.close && f.payload.size() >= 2)
+          o.close_code = static_cast<uint16_t>(f.payload.at(0) << 8 | f.payload.at(1));
         o.close = o.close || f.close;
       }
+      end_run();
       o.description += " (one write)";
       o.cuts.push_back(o.bytes.size());
       o.poll_after = s.frame_wise;
@@ -173,6 +188,45 @@ void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoi
     }
     case Step::Kind::wait:
       break;
+  }
+}
+
+void Sender::gathered(const Step& m, const std::function<bool(const Outgoing&)>& each) const {
+  // RFC 6455 5.4: one message in fragments of m.fragment bytes, encoded as they are sent, many
+  // frames a write (m.gather bytes): 16 million 1-byte fragments cost one buffer, not a plan.
+  const size_t n = m.payload.size();
+  Outgoing o;
+  o.bytes.reserve(m.gather + codec::max_header_size + m.fragment);
+  size_t first = 0;
+  size_t frames = 0;
+  for (size_t at = 0; at == 0 || at < n; at += m.fragment) {
+    const size_t len = std::min(m.fragment, n - at);
+    codec::FrameHeader h = m.header;
+    h.opcode = at == 0 ? m.header.opcode : 0;
+    h.rsv = m.header.rsv;
+    h.fin = m.header.fin && at + len >= n;
+    h.payload_length = len;
+    if (server_) h.masked = !h.masked;
+    if (h.masked) random_(h.mask);
+    const size_t head = o.bytes.size();
+    o.bytes.resize(head + codec::max_header_size + len);
+    const size_t hl = codec::encode_header(h, std::span(o.bytes).subspan(head), m.length_form);
+    o.bytes.resize(head + hl + len);
+    const auto body = std::span(o.bytes).subspan(head + hl);
+    m.payload.read(at, body);
+    if (h.masked) codec::apply_mask(body, h.mask, 0);
+    ++frames;
+    if (o.bytes.size() < m.gather && at + len < n) continue;
+    o.description = "frames " + std::to_string(first + 1) + " to " +
+                    std::to_string(first + frames) + " of a " + std::to_string(n) +
+                    "-byte message (opcode " + std::to_string(m.header.opcode) + ") in " +
+                    std::to_string(m.fragment) + "-byte fragments, in one write of " +
+                    std::to_string(o.bytes.size()) + " bytes";
+    o.cuts.assign(1, o.bytes.size());
+    if (!each(o)) return;
+    first += frames;
+    frames = 0;
+    o.bytes.clear();
   }
 }
 

@@ -170,7 +170,7 @@ std::optional<ServerMemory> ServerWatch::end_case(uint64_t bytes_sent) {
   return m;
 }
 
-void judge_memory(const ServerMemory& m, CaseResult& r) {
+void judge_memory(const ServerMemory& m, CaseResult& r, bool unread) {
   r.server_memory = m;
   char ratio[32];
   (void)std::snprintf(ratio, sizeof(ratio), "%.0fx", m.amplification);
@@ -179,6 +179,16 @@ void judge_memory(const ServerMemory& m, CaseResult& r) {
                   " bytes sent)");
   const bool hard = m.growth > memory_hard_growth && m.amplification > memory_hard_ratio;
   const bool soft = m.growth > memory_soft_growth && m.amplification > memory_soft_ratio;
+  if (!hard && !soft && unread && m.growth > memory_unread_growth) {
+    const std::string why = "unread output not bounded: the server's RSS grew by " + mib(m.growth) +
+                            " while the tester did not read (over " + mib(memory_unread_growth) +
+                            ", RFC 6455 10.4)";
+    add_note(r, why);
+    r.reason = r.reason.empty() ? why : why + "; " + r.reason;
+    if (r.behavior == Behavior::ok || r.behavior == Behavior::informational)
+      r.behavior = Behavior::non_strict;
+    return;
+  }
   if (!hard && !soft) return;
   const std::string why =
       "memory amplification " + std::string(ratio) + ": the server's RSS grew by " + mib(m.growth) +

@@ -34,6 +34,11 @@ inline constexpr uint64_t memory_soft_growth = uint64_t{64} << 20;
 inline constexpr double memory_soft_ratio = 4.0;
 inline constexpr uint64_t memory_hard_growth = uint64_t{512} << 20;
 inline constexpr double memory_hard_ratio = 16.0;
+// A case in which the tester stopped reading (Step::unread): the server's output to it can only
+// pile up, and a server bounding its unread output (RFC 6455 10.4, robustness) grows by its cap
+// and a message at most. Growth above this is NON-STRICT ("unread output not bounded"),
+// whatever the ratio: a queue of pongs or echoes is about the size of what was sent.
+inline constexpr uint64_t memory_unread_growth = uint64_t{32} << 20;
 // RSS is sampled this often during a case (VmHWM, the kernel's own peak, cannot be reset without
 // privilege, but it is read too: a spike between two samples still shows as a new high mark).
 inline constexpr int memory_sample_ms = 10;
@@ -90,7 +95,8 @@ class ServerWatch {
 
 // Applies the thresholds above to a case's result: evidence, and the verdict made NON-STRICT or
 // FAILED (a verdict already worse stays).
-void judge_memory(const ServerMemory& memory, CaseResult& r);
+// `unread`: the case stopped reading (memory_unread_growth applies).
+void judge_memory(const ServerMemory& memory, CaseResult& r, bool unread = false);
 
 // Memory sampling needs /proc; elsewhere a watch only keeps the server alive.
 #ifdef __linux__

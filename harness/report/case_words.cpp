@@ -33,6 +33,44 @@ std::string capitalized(std::string s) {
   return s;
 }
 
+// One answer of the tester's to a client's permessage-deflate offers (DeflateAcceptSpec).
+std::string describe_answer(const DeflateAcceptSpec& a) {
+  std::vector<std::string> asks;
+  const auto& c = a.config;
+  if (c.server_no_context_takeover) asks.emplace_back("server_no_context_takeover");
+  if (c.server_max_window_bits < codec::max_window_bits)
+    asks.push_back("server_max_window_bits=" + std::to_string(c.server_max_window_bits));
+  if (c.client_no_context_takeover) asks.emplace_back("client_no_context_takeover");
+  if (c.client_max_window_bits < codec::max_window_bits || c.answer_client_max_window_bits)
+    asks.push_back("client_max_window_bits=" + std::to_string(c.client_max_window_bits));
+  std::vector<std::string> needs;
+  if (a.require_client_no_context_takeover) needs.emplace_back("client_no_context_takeover");
+  if (a.require_client_max_window_bits) needs.emplace_back("client_max_window_bits");
+  std::string d = "the first valid offer" +
+                  std::string(needs.empty() ? "" : " carrying " + join(needs, " and "));
+  return d + (asks.empty() ? ", asking nothing" : ", asking " + join(asks, ", "));
+}
+
+// The case's permessage-deflate negotiation in each role it runs in (RFC 7692 5, 7.1).
+std::string describe_deflate(const Case& c) {
+  std::string s;
+  if (c.for_server) {
+    std::vector<std::string> offers;
+    for (const auto& o : c.deflate->offers)
+      offers.push_back("`" + o + "`");
+    s += "  permessage-deflate, against a server: the tester offers " + join(offers, ", then ") +
+         "; a server that declines makes the case UNIMPLEMENTED.\n";
+  }
+  if (c.for_client) {
+    std::vector<std::string> answers;
+    for (const auto& a : c.deflate->accept)
+      answers.push_back(describe_answer(a));
+    s += "  permessage-deflate, against a client: the tester accepts " + join(answers, "; else ") +
+         "; a client none of whose offers it can accept makes the case UNIMPLEMENTED.\n";
+  }
+  return s;
+}
+
 std::string describe_step(const Step& s) {
   std::string d;
   switch (s.kind) {
@@ -158,6 +196,7 @@ std::string explain_case(const Catalogue& catalogue, const Case& c) {
                   "\n\n" + rfc_reference(c) + ", " + std::string(to_string(c.requirement)) + "\n";
   if (!c.rfc_text.empty()) s += "  \"" + c.rfc_text + "\"\n";
   s += "\nWhat it does: " + c.description + "\n";
+  if (c.deflate) s += describe_deflate(c);
   const auto steps = describe_steps(c);
   for (size_t i = 0; i < steps.size(); ++i)
     s += "  " + std::to_string(i + 1) + ". " + steps[i] + "\n";
@@ -171,8 +210,12 @@ std::string explain_case(const Catalogue& catalogue, const Case& c) {
   }
   s += "  The end: " + describe_close(c, c.for_server ? "the server" : "the client") + "\n";
   if (c.informational) s += "  Informational: the RFC leaves this open, so no verdict fails.\n";
-  s += "\nTimeout: " + seconds(c.timeout) + (c.slow ? " (a slow case)" : "") +
-       "\nRun it: wsprobe test-server ws://HOST:PORT/ --cases " + c.id + "\n";
+  s += "\nTimeout: " + seconds(c.timeout) + (c.slow ? " (a slow case)" : "") + "\n";
+  if (c.for_server) s += "Run it: wsprobe test-server ws://HOST:PORT/ --cases " + c.id + "\n";
+  if (c.for_client) {
+    s += std::string(c.for_server ? "Against a client: " : "Run it: ") +
+         "wsprobe test-client --cases " + c.id + ", then the client's Autobahn test script\n";
+  }
   return s;
 }
 

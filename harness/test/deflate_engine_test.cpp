@@ -9,6 +9,7 @@
 
 #include "engine/catalogue.hpp"
 #include "engine/data_set.hpp"
+#include "engine/handshake_response.hpp"
 #include "engine/receiver.hpp"
 #include "engine/sender.hpp"
 #include "wsprobe/deflate.hpp"
@@ -66,16 +67,21 @@ TEST(DeflateCatalogue, EachCopyOfARepeatedWindowIsTheNextWindowCyclically) {
   }
 }
 
-TEST(DeflateCatalogue, RefusesACompressedStepWithoutAnOfferAndAClientDeflateCase) {
+TEST(DeflateCatalogue, RefusesACompressedStepWithoutAnOfferAndAnOfferOnTheWrongRole) {
   std::string error;
   EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
     "roles": ["server"], "steps": [{"send": {"opcode": "text", "payload": "a", "compress": true}}]})",
                     error));
   EXPECT_NE(error.find("needs a deflate offer"), std::string::npos) << error;
+  // The tester offers as the client (servers under test); clients under test make their own.
   EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
-    "deflate": {"offer": "permessage-deflate"}})",
+    "roles": ["client"], "deflate": {"offer": "permessage-deflate"}})",
                     error));
-  EXPECT_NE(error.find("tests servers"), std::string::npos) << error;
+  EXPECT_NE(error.find("tests clients only makes no offer"), std::string::npos) << error;
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "deflate": {"accept": [{}]}})",
+                    error));
+  EXPECT_NE(error.find("tests servers makes an offer"), std::string::npos) << error;
   EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
     "roles": ["server"], "deflate": {"offer": "permessage-deflate",
     "expect": {"client_max_window_bits": 16}}})",
@@ -130,9 +136,58 @@ TEST(DeflateCatalogue, TheBuiltInCatalogueHasAutobahns216CompressionCases) {
     EXPECT_EQ(c.steps[0].copies, 1000U) << c.id;  // Autobahn: 1000 messages, one at a time
     EXPECT_EQ(c.steps[0].await, 1U) << c.id;
     EXPECT_EQ(c.ok.size(), 1000U) << c.id;
-    EXPECT_FALSE(c.for_client) << c.id;
+    // Both roles: test-client accepts the client's offer as Autobahn's fuzzingserver does.
+    EXPECT_TRUE(c.for_server && c.for_client) << c.id;
+    ASSERT_FALSE(c.deflate->accept.empty()) << c.id;
   }
   EXPECT_EQ(n, 216U);
+}
+
+// A client's offers, as test-client reads them from its request.
+std::vector<codec::ExtensionOffer> offered(const std::string& field) {
+  codec::HttpHeaders h;
+  h.fields.push_back({"Sec-WebSocket-Extensions", field});
+  return codec::parse_extensions(h).value();
+}
+
+std::string answer(const DeflateSpec& spec, const std::string& field) {
+  const auto a = accept_client_deflate(spec, offered(field));
+  return a ? codec::format_extension(a->response) : "none";
+}
+
+TEST(DeflateCatalogue, ReadsHowTheTesterAnswersAClientsOffersAsAutobahnsFuzzingserver) {
+  std::string error;
+  // 13.7's answers: 13.5's, then 13.2's, then 13.1's, the first that accepts an offer.
+  const auto cat = load(R"({"id": "1", "rfc": "RFC 7692 7.1", "description": "d",
+    "expectation": "e", "roles": ["client"], "deflate": {"accept": [
+      {"client_no_context_takeover": true, "client_max_window_bits": 9,
+       "require_offered": ["client_no_context_takeover", "client_max_window_bits"]},
+      {"client_no_context_takeover": true, "require_offered": ["client_no_context_takeover"]},
+      {}]}})",
+                        error);
+  ASSERT_TRUE(cat) << error;
+  const DeflateSpec& spec = *cat->cases.at(0).deflate;
+  ASSERT_EQ(spec.accept.size(), 3U);
+  EXPECT_EQ(answer(spec, "permessage-deflate; client_no_context_takeover; client_max_window_bits"),
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits=9");
+  EXPECT_EQ(answer(spec, "permessage-deflate; client_no_context_takeover"),
+            "permessage-deflate; client_no_context_takeover");
+  // RFC 7692 7.1.1.1, 7.1.2.1: what the client asks of the server is answered, by the codec.
+  EXPECT_EQ(answer(spec, "permessage-deflate; server_max_window_bits=10"),
+            "permessage-deflate; server_max_window_bits=10");
+  EXPECT_EQ(answer(spec, "x-webkit-deflate-frame"), "none");
+  // 13.4: client_max_window_bits=15, only of a client that offered client_max_window_bits.
+  DeflateSpec fifteen;
+  fifteen.accept[0].config.answer_client_max_window_bits = true;
+  fifteen.accept[0].require_client_max_window_bits = true;
+  EXPECT_EQ(answer(fifteen, "permessage-deflate; client_max_window_bits"),
+            "permessage-deflate; client_max_window_bits=15");
+  EXPECT_EQ(answer(fifteen, "permessage-deflate"), "none");
+  // Unknown names in require_offered are refused.
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "roles": ["client"], "deflate": {"accept": [{"require_offered": ["server_max_window_bits"]}]}})",
+                    error));
+  EXPECT_NE(error.find("require_offered names"), std::string::npos) << error;
 }
 
 TEST(DataSets, TheCompressionDocumentsHaveAutobahnsSizesAndKinds) {
@@ -209,7 +264,13 @@ TEST(DeflateSender, CompressesThenFragmentsWithRsv1OnTheFirstFrameOnly) {
 }
 
 TEST(DeflateSender, KeepsItsContextUnlessNoContextTakeoverWasAgreed) {
-  const std::vector<uint8_t> message(300, 'z');
+  // Letters without repeats of their own: only a second copy can refer back (to the first).
+  std::vector<uint8_t> message(300);
+  uint32_t x = 12345;
+  for (auto& b : message) {
+    x = x * 1103515245U + 12345U;
+    b = static_cast<uint8_t>('a' + (x >> 16) % 26);
+  }
   for (const bool reset : {false, true}) {
     codec::DeflateAgreement agreement;
     agreement.client_no_context_takeover = reset;

@@ -20,6 +20,15 @@ do; `correct` keeps every rule the client cases judge, the others break one:
   ignores-eof        does not notice the server closing TCP mid-conversation: it keeps its side
                      open (for HANG seconds, then gives up), as a client that hangs there would
 
+The deflate clients offer `permessage-deflate; client_max_window_bits` (RFC 7692), inflate what
+the server compresses and compress their echoes with the agreed parameters; the others offer no
+extension:
+  deflate                   keeps every rule (RSV1 only on a data message's first frame, the
+                            limit counted on inflated bytes, the agreed window)
+  deflate-ignores-window    compresses with a 32 KiB window whatever client_max_window_bits says
+                            (RFC 7692 7.1.2.2), keeping its context across messages
+  deflate-rsv1-continuation takes RSV1 on a continuation frame as part of the message (RFC 7692 6)
+
 usage: flawed_clients.py FLAW URL AGENT   (URL: the tester's, e.g. ws://127.0.0.1:9001/)
 Every read is bounded in time: the client never hangs on a silent tester."""
 import base64
@@ -31,11 +40,14 @@ import struct
 import sys
 import time
 import urllib.parse
+import zlib
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 LIMIT = 16 << 20  # as the reference client's: 16 MiB
 READ_TIMEOUT = 10.0
 HANG = 4.0  # ignores-eof: longer than the case's timeout (33.2: 2 s), shorter than a test's patience
+DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"
+TAIL = b"\x00\x00\xff\xff"  # RFC 7692 7.2.1: removed after compressing, 7.2.2: restored to inflate
 
 
 class Failed(Exception):
@@ -56,14 +68,16 @@ class Client:
         self.one_key = os.urandom(4)
         self.seeded = random.Random(6455)  # the flaw: the same seed on every connection
         self.pongs_sent = 0
+        self.deflate = None  # the agreement (RFC 7692 7.1), once the server accepted the offer
         self.open = self.handshake(host, port, target)
 
     # --- the opening handshake (RFC 6455 4.1) ---
 
     def handshake(self, host, port, target):
         key = base64.b64encode(os.urandom(16)).decode()
+        offer = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if self.flaw.startswith("deflate") else ""
         request = (f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
-                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n")
         self.sock.sendall(request.encode())
         head = self.read_head()
         if head is None:
@@ -83,10 +97,61 @@ class Client:
               and fields.get("upgrade", [""])[-1].lower() == "websocket" and len(fields.get("upgrade", [])) == 1
               and "upgrade" in tokens
               and (self.flaw == "no-accept-check" or fields.get("sec-websocket-accept") == [expected])
-              and "sec-websocket-protocol" not in fields and "sec-websocket-extensions" not in fields)
+              and "sec-websocket-protocol" not in fields
+              and self.agree(offer, fields.get("sec-websocket-extensions")))
         if not ok:
             self.sock.close()  # not established: failing it is closing TCP, no close frame
         return ok
+
+    def agree(self, offer, answers):
+        """RFC 7692 7.1: the server's permessage-deflate response to our offer, read; False when
+        it answers anything our offer does not allow."""
+        if answers is None:
+            return True
+        if not offer or len(answers) != 1:
+            return False
+        name, *params = [p.strip() for p in answers[0].split(";")]
+        agreed = {"server_no_context_takeover": False, "client_no_context_takeover": False,
+                  "server_max_window_bits": 15, "client_max_window_bits": 15}
+        seen = set()
+        for param in params:
+            key, _, value = param.partition("=")
+            if name != "permessage-deflate" or key in seen or key not in agreed:
+                return False
+            seen.add(key)
+            if key.endswith("no_context_takeover"):
+                if value:
+                    return False
+                agreed[key] = True
+            elif not (value.isdigit() and value[0] != "0" and 8 <= int(value) <= 15):
+                return False
+            else:
+                agreed[key] = int(value)
+        if self.flaw == "deflate-ignores-window":
+            agreed["client_max_window_bits"] = 15  # the flaw
+        bits = max(9, agreed["client_max_window_bits"])  # zlib cannot deflate with 8 (RFC 7692 7.1.2.2)
+        self.deflate = {"compressor": lambda: zlib.compressobj(6, zlib.DEFLATED, -bits),
+                        "reset": agreed["client_no_context_takeover"], "inflater": zlib.decompressobj(-15)}
+        self.deflate["deflater"] = self.deflate["compressor"]()
+        return True
+
+    def compress(self, message):
+        """RFC 7692 7.2.1: deflated, flushed, the trailing 00 00 ff ff removed."""
+        d = self.deflate
+        data = d["deflater"].compress(message) + d["deflater"].flush(zlib.Z_SYNC_FLUSH)
+        if d["reset"]:
+            d["deflater"] = d["compressor"]()
+        return data[:-4] if data.endswith(TAIL) else data
+
+    def inflate(self, data):
+        """RFC 7692 7.2.2, the limit counted on the inflated bytes (RFC 6455 10.4)."""
+        try:
+            out = self.deflate["inflater"].decompress(bytes(data) + TAIL, LIMIT + 1)
+        except zlib.error:
+            raise Failed(1007)  # the data is not what its RSV1 says
+        if len(out) > LIMIT:
+            raise Failed(1009)
+        return out
 
     def read_head(self):
         while b"\r\n\r\n" not in self.buf:
@@ -121,14 +186,17 @@ class Client:
         return os.urandom(4)
 
     def send(self, opcode, payload):
+        rsv1 = 0
+        if self.deflate and opcode in (1, 2):
+            payload, rsv1 = self.compress(payload), 0x40  # RFC 7692 6: RSV1 on the first frame
         key = self.mask_key()
         n = len(payload)
         if n < 126:
-            head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+            head = struct.pack("!BB", 0x80 | rsv1 | opcode, 0x80 | n)
         elif n < 65536:
-            head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+            head = struct.pack("!BBH", 0x80 | rsv1 | opcode, 0x80 | 126, n)
         else:
-            head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+            head = struct.pack("!BBQ", 0x80 | rsv1 | opcode, 0x80 | 127, n)
         masked = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
         frame = head + key + masked
         try:
@@ -165,20 +233,22 @@ class Client:
             n = struct.unpack("!Q", self.need(8))[0]
             if n >> 63 and self.flaw != "no-limits":
                 raise Failed(1002)  # RFC 6455 5.2: the most significant bit MUST be 0
-        if masked or rsv or opcode in (3, 4, 5, 6, 7) or opcode > 10:
+        # RFC 7692 6: with deflate agreed, RSV1 on a data message's first frame only
+        rsv1_ok = self.deflate and (opcode in (1, 2) or opcode == 0 and self.flaw == "deflate-rsv1-continuation")
+        if masked or rsv & 3 or rsv and not rsv1_ok or opcode in (3, 4, 5, 6, 7) or opcode > 10:
             raise Failed(1002)  # RFC 6455 5.1, 5.2
         if opcode >= 8 and (n > 125 or not fin):
             raise Failed(1002)  # RFC 6455 5.5
         if (0 if opcode >= 8 else pending) + n > LIMIT and self.flaw != "no-limits":
             raise Failed(1009)  # RFC 6455 10.4: at the header, before the payload
-        return fin, opcode, self.need(n)
+        return fin, opcode, self.need(n), rsv
 
     def run(self):
         """Echoes until the closing handshake; returns the first text message received."""
-        first, message, kind = None, bytearray(), None
+        first, message, kind, compressed = None, bytearray(), None, False
         try:
             while True:
-                fin, opcode, payload = self.frame(len(message))
+                fin, opcode, payload, rsv = self.frame(len(message))
                 if opcode == 8:
                     self.send(8, payload[:2])  # echo the code (RFC 6455 5.5.1)
                     self.wait_for_server_close()
@@ -191,9 +261,11 @@ class Client:
                 if opcode == 0 and kind is None or opcode in (1, 2) and kind is not None:
                     raise Failed(1002)  # RFC 6455 5.4
                 if opcode in (1, 2):
-                    kind = opcode
+                    kind, compressed = opcode, bool(rsv)
                 message += payload
                 if fin:
+                    if compressed:
+                        message = self.inflate(message)
                     if kind == 1:
                         try:
                             message.decode("utf-8")

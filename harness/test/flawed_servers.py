@@ -18,9 +18,21 @@ Standard library only. Otherwise a correct echo server (masking, RSV bits, opcod
   stall-after-bad-frame  after one protocol violation (an unmasked frame, RSV bits, a reserved
                          opcode), every connection stalls: no handshake answer, no echo, for at
                          most STALL_SECONDS (one thread per connection, one shared lock held)
+  unbounded-output       replies (pongs, echoes) go to a queue without bound that a writer thread
+                         empties: a peer that does not read makes it hold all of them (20.5.x;
+                         only its memory shows it)
+  answers-after-close    answers the close, then goes on with the frames behind it in the same
+                         read: echoes the text, answers the ping (RFC 6455 5.5.1, 20.3.4)
+  per-frame-limit        checks each frame against the limit (--limit), never the message: a
+                         message over it in small fragments is echoed (20.1.1, 20.1.5)
+  thread-pool            connections are served by a pool of POOL_THREADS threads, each blocked
+                         on its connection until it ends: POOL_THREADS slow or silent handshakes
+                         leave a fresh client unserved (20.6.x)
 """
 import argparse
+import concurrent.futures
 import os
+import queue
 import socket
 import struct
 import threading
@@ -33,6 +45,7 @@ PREALLOC_CAP = 128 << 20
 HOLD_SECONDS = 0.3
 STALL_SECONDS = 60
 IDLE_SECONDS = 30  # a connection that sends nothing for this long is closed
+POOL_THREADS = 64
 
 
 class ProtocolError(Exception):
@@ -48,8 +61,9 @@ def unmask(data, key):
 
 
 class Server:
-    def __init__(self, mode):
+    def __init__(self, mode, limit=LIMIT):
         self.mode = mode
+        self.limit = limit
         self.stalled = threading.Event()
 
     def stall(self):
@@ -58,13 +72,34 @@ class Server:
         time.sleep(STALL_SECONDS)
 
     def take(self, conn, state, n):
-        while len(state["buf"]) < n:
+        buf = state["buf"]  # a bytearray read from state["at"]: amortized O(n), a flood of pings is fast
+        while len(buf) - state["at"] < n:
+            if state["at"] > 1 << 20:
+                del buf[: state["at"]]
+                state["at"] = 0
+            if self.mode == "answers-after-close" and state.get("closed"):
+                raise EOFError  # what came with the close is answered; nothing more is read
             chunk = conn.recv(65536)
             if not chunk:
                 raise EOFError
-            state["buf"] += chunk
-        out, state["buf"] = state["buf"][:n], state["buf"][n:]
-        return out
+            buf += chunk
+        at = state["at"]
+        state["at"] = at + n
+        return bytes(buf[at:at + n])
+
+    def send(self, conn, state, data):
+        if self.mode == "unbounded-output":
+            state["out"].put(data)  # no bound: the flaw
+        else:
+            conn.sendall(data)
+
+    @staticmethod
+    def writer(conn, out):
+        while (data := out.get()) is not None:
+            try:
+                conn.sendall(data)
+            except OSError:
+                return
 
     def read_frame(self, conn, state):
         b0, b1 = self.take(conn, state, 2)
@@ -80,7 +115,7 @@ class Server:
             raise ProtocolError(1002)  # RFC 6455 5.1, 5.2
         if opcode >= 8 and (n > 125 or not b0 & 0x80):
             raise ProtocolError(1002)  # RFC 6455 5.5
-        if n > LIMIT:
+        if n > self.limit:
             if self.mode == "preallocate":
                 claimed = b"\x01" * min(n, PREALLOC_CAP)  # written, so resident
                 time.sleep(HOLD_SECONDS)
@@ -97,8 +132,20 @@ class Server:
         rest = handshake(conn)
         if rest is None:
             return
-        state = {"buf": rest}
-        message, message_op = b"", 0
+        state = {"buf": bytearray(rest), "at": 0}
+        if self.mode == "unbounded-output":
+            state["out"] = queue.Queue()
+            writer = threading.Thread(target=self.writer, args=(conn, state["out"]), daemon=True)
+            writer.start()
+        try:
+            self.converse(conn, state)
+        finally:
+            if "out" in state:
+                state["out"].put(None)
+                writer.join()
+
+    def converse(self, conn, state):
+        message, message_op = bytearray(), 0
         while True:
             try:
                 fin, op, payload = self.read_frame(conn, state)
@@ -106,25 +153,29 @@ class Server:
                 if self.mode == "stall-after-bad-frame" and e.code == 1002:
                     self.stall()
                     return
-                conn.sendall(frame(8, struct.pack("!H", e.code)))
+                self.send(conn, state, frame(8, struct.pack("!H", e.code)))
                 return
             if self.stalled.is_set():
                 self.stall()
                 return
             if op == 8:
-                conn.sendall(frame(8, payload[:2]))
-                return
-            if op == 9:
-                conn.sendall(frame(10, payload))
+                self.send(conn, state, frame(8, payload[:2]))
+                if self.mode != "answers-after-close":
+                    return
+                state["closed"] = True  # the flaw: the frames behind it are still answered
+            elif op == 9:
+                self.send(conn, state, frame(10, payload))
             elif op in (1, 2, 0):
-                message = payload if op else message + payload
-                message_op = op or message_op
-                if len(message) > LIMIT:
-                    conn.sendall(frame(8, struct.pack("!H", 1009)))
+                if op:
+                    message, message_op = bytearray(payload), op
+                else:
+                    message += payload
+                if len(message) > self.limit and self.mode != "per-frame-limit":
+                    self.send(conn, state, frame(8, struct.pack("!H", 1009)))
                     return
                 if fin:
-                    conn.sendall(frame(message_op, message))
-                    message = b""
+                    self.send(conn, state, frame(message_op, bytes(message)))
+                    message = bytearray()
 
     def handle(self, conn):
         try:
@@ -137,18 +188,25 @@ class Server:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["crash-on-64bit-length", "preallocate", "stall-after-bad-frame"])
+    parser.add_argument("mode", choices=["crash-on-64bit-length", "preallocate", "stall-after-bad-frame",
+                                         "unbounded-output", "answers-after-close", "per-frame-limit",
+                                         "thread-pool"])
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=LIMIT, help="the message limit, bytes")
     args = parser.parse_args()
-    server = Server(args.mode)
+    server = Server(args.mode, args.limit)
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", args.port))
     listener.listen(64)
     print(f"listening on ws://127.0.0.1:{listener.getsockname()[1]}/", flush=True)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=POOL_THREADS)
     while True:
         conn, _ = listener.accept()
-        threading.Thread(target=server.handle, args=(conn,), daemon=True).start()
+        if args.mode == "thread-pool":
+            pool.submit(server.handle, conn)  # the flaw: a slow handshake holds a pool thread
+        else:
+            threading.Thread(target=server.handle, args=(conn,), daemon=True).start()
 
 
 if __name__ == "__main__":

@@ -77,3 +77,13 @@ def test_help_shows_examples(wsprobe):
         assert "Examples:" in run.stdout, (argv, run.stdout)
     top = wsprobe_run(wsprobe, "--help").stdout
     assert "wsprobe explain 6.4.1" in top and "--baseline" in top
+
+
+def test_explain_says_how_the_tester_negotiates_deflate_in_each_role(wsprobe):
+    out = wsprobe_run(wsprobe, "explain", "13.7.1").stdout
+    assert "against a server: the tester offers `permessage-deflate; server_no_context_takeover" in out, out
+    assert ("against a client: the tester accepts the first valid offer carrying client_no_context_takeover and "
+            "client_max_window_bits, asking client_no_context_takeover, client_max_window_bits=9; else") in out, out
+    assert "wsprobe test-client --cases 13.7.1" in out and "wsprobe test-server" in out
+    out = wsprobe_run(wsprobe, "explain", "34.1.1").stdout
+    assert "Run it: wsprobe test-client --cases 34.1.1" in out and "test-server" not in out, out

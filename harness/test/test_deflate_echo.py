@@ -95,26 +95,25 @@ def compressed_echo(url, text):
 def test_deflate_level_sets_how_hard_the_server_compresses(reference_server):
     text = "".join(f"line {i} of a log file, level {i % 7}\n" for i in range(1500))[:60000]
     sizes = {}
-    for level in ("0", "1", "9"):
+    for level in ("0", "1", "3"):
         _, url = reference_server("--deflate-level", level)
         rsv1, sizes[level], echoed = compressed_echo(url, text)
         assert rsv1 and echoed == text
-    # Level 0 stores (a little larger than the text); 9 compresses at least as well as 1.
-    assert sizes["0"] > len(text)
-    assert sizes["9"] <= sizes["1"] < len(text) // 3
+    # Every level compresses (igzip has no stored level); which is smallest depends on the text.
+    assert all(size < len(text) // 3 for size in sizes.values()), sizes
 
 
 def test_deflate_level_out_of_range_is_a_usage_error(wsprobe):
     for command in ("serve", "connect"):
         argv = [wsprobe, command] + (["ws://127.0.0.1:9/"] if command == "connect" else []) + \
-            ["--deflate-level", "10"]
+            ["--deflate-level", "4"]
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=30)
         assert proc.returncode != 0 and "deflate-level" in proc.stderr, proc.stderr
 
 
 def test_reference_client_compresses_at_the_level_given(wsprobe, reference_server):
     _, url = reference_server()
-    proc = subprocess.run([wsprobe, "connect", url, "--deflate-level", "9", "-t", "squeeze me " * 500],
+    proc = subprocess.run([wsprobe, "connect", url, "--deflate-level", "3", "-t", "squeeze me " * 500],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["squeeze me " * 500]

@@ -43,10 +43,8 @@ struct ConnectionOptions {
   // permessage-deflate, when agreed (RFC 7692): messages received with RSV1 are inflated, and
   // every message sent is compressed (RSV1 on its frame), each direction with its parameters.
   std::optional<DeflateAgreement> deflate;
-  // zlib's compression level (0-9; -1 is zlib's own default, 6) and memLevel (1-9) for what is
-  // sent compressed.
+  // The compression level of what is sent compressed (deflate.hpp: 0-3).
   int deflate_level = default_deflate_level;
-  int deflate_mem_level = 8;
   RandomSource random;  // masking keys for the client role; default: OpenSSL
 };
 
@@ -76,7 +74,12 @@ class Connection {
   // an I/O layer that reads into its own scratch buffer saves a copy of every byte.
   void receive_in_place(std::span<uint8_t> data);
   void receive_eof();
+  // The events since the last call, in wire order.
   std::vector<Event> events();
+  // The same, into `into` (what it held is dropped). The two swap storage: the connection keeps
+  // `into`'s capacity for the next events, so a caller that passes the same vector every time
+  // (an I/O loop) allocates nothing for events once both have grown.
+  void take_events(std::vector<Event>& into);
 
   // Calls that break the protocol state (data after close, invalid UTF-8 text, a control
   // payload over 125 bytes, an unsendable close code) return an Error and send nothing.

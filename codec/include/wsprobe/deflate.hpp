@@ -1,6 +1,6 @@
 #pragma once
-// permessage-deflate's payload transformation (RFC 7692 7.2) on zlib's raw deflate: a Deflater
-// that compresses whole messages and an Inflater fed a message's compressed bytes as its frames
+// permessage-deflate's payload transformation (RFC 7692 7.2) on raw deflate: a Deflater (ISA-L's
+// igzip) that compresses whole messages and an Inflater (zlib) fed a message's compressed bytes as its frames
 // arrive. Both honour the agreed window and context takeover (deflate_params.hpp).
 
 #include <cstdint>
@@ -15,17 +15,17 @@
 
 namespace wsprobe::codec {
 
-// zlib's level for what an endpoint compresses unless told otherwise: 1, not zlib's default 6.
-// Echoing Autobahn's 12.x/13.x (about 11 GB each way) `wsprobe serve` spent 354 s of CPU at
-// level 6, 229 s at level 1 (its inflate is a quarter of that), for output only slightly larger
-// (JSON: 16% of the input instead of 13%); gorilla/websocket's default is 1 as well. What a peer
-// must do to inflate does not depend on the level (RFC 7692 leaves it to the sender).
+// The compression level of what an endpoint sends unless told otherwise: igzip's 1 of 0-3 (see
+// deflate.cpp). What a peer must do to inflate does not depend on the level (RFC 7692 leaves it to
+// the sender); 2 and 3 compress a little smaller for a little more time, 0 fastest.
+inline constexpr int min_deflate_level = 0;
+inline constexpr int max_deflate_level = 3;
 inline constexpr int default_deflate_level = 1;
 
 class Deflater {
  public:
-  // `level`: zlib's 0-9 (Z_DEFAULT_COMPRESSION is -1); `mem_level`: zlib's 1-9.
-  explicit Deflater(DeflateDirection direction, int level = -1, int mem_level = 8);
+  // `level`: min_deflate_level to max_deflate_level; std::invalid_argument otherwise.
+  explicit Deflater(DeflateDirection direction, int level = default_deflate_level);
   ~Deflater();
   Deflater(Deflater&&) noexcept;
   Deflater& operator=(Deflater&&) noexcept;

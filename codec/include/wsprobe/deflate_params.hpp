@@ -65,6 +65,10 @@ struct DeflateServerConfig {
   // Ask the client for a smaller window. Below 15 the server needs it, so offers that do not
   // carry client_max_window_bits are declined (RFC 7692 7.1.2.2: it may not be answered).
   uint8_t client_max_window_bits = max_window_bits;
+  // Answer client_max_window_bits to an offer that carries it even when the window asked for is
+  // 15 (Autobahn's fuzzingserver answers client_max_window_bits=15 in 13.4 and 13.6); offers
+  // without it are still accepted, unanswered (RFC 7692 7.1.2.2).
+  bool answer_client_max_window_bits = false;
 };
 
 struct DeflateAccept {
