@@ -79,7 +79,8 @@ void Deflater::compress(std::span<const uint8_t> message, std::vector<uint8_t>& 
   isal_zstream& z = state_->z;
   std::vector<uint8_t>& scratch = state_->scratch;
   const size_t start = out.size();
-  z.next_in = const_cast<uint8_t*>(message.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  z.next_in =
+      const_cast<uint8_t*>(message.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   z.avail_in = static_cast<uint32_t>(message.size());
   // Room for incompressible input plus block headers; more rounds if that is not enough.
   const size_t room = message.size() + message.size() / 8 + 1024;

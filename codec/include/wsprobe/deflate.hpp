@@ -1,7 +1,7 @@
 #pragma once
 // permessage-deflate's payload transformation (RFC 7692 7.2) on raw deflate: a Deflater (ISA-L's
-// igzip) that compresses whole messages and an Inflater (zlib) fed a message's compressed bytes as its frames
-// arrive. Both honour the agreed window and context takeover (deflate_params.hpp).
+// igzip) that compresses whole messages and an Inflater (zlib) fed a message's compressed bytes as
+// its frames arrive. Both honour the agreed window and context takeover (deflate_params.hpp).
 
 #include <cstdint>
 #include <functional>
