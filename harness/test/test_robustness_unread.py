@@ -5,7 +5,7 @@ flawed server (flawed_servers.py), and wsprobe serve, whose unread
 output is capped (--max-backlog), gets OK with bounded memory."""
 import re
 
-from test_robustness import evidence, failed, flawed_cmd, free_port, no_listener_left, run_tester
+from test_robustness import evidence, failed, flawed_cmd, free_port, no_listener_left, run_tester, serve_cmd
 
 UNREAD_BOUND = 32 << 20  # server_watch.hpp memory_unread_growth
 
@@ -37,7 +37,7 @@ def test_wsprobe_serve_passes_the_new_cases_and_stops_reading_a_peer_that_does_n
     url = f"ws://127.0.0.1:{port}/"
     cases = ["20.5.*", "20.3.4", "20.6.*"]
     proc, results, details = run_tester(wsprobe, url, cases, tmp_path / "default",
-                                        ["--server-cmd", f"{wsprobe} serve --port {port}"])
+                                        ["--server-cmd", serve_cmd(wsprobe, port)])
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert {r["behavior"] for r in results.values()} == {"OK"}, {c: d["reason"] for c, d in details.items()}
     assert {r["healthCheck"] for r in results.values()} == {"ok"}
@@ -49,7 +49,7 @@ def test_wsprobe_serve_passes_the_new_cases_and_stops_reading_a_peer_that_does_n
     port2 = free_port()
     _, small, small_details = run_tester(
         wsprobe, f"ws://127.0.0.1:{port2}/", ["20.5.2"], tmp_path / "small",
-        ["--server-cmd", f"{wsprobe} serve --port {port2} --max-backlog 1048576"])
+        ["--server-cmd", serve_cmd(wsprobe, port2, "--max-backlog", "1048576")])
     assert small["20.5.2"]["behavior"] == "OK", small_details["20.5.2"]["reason"]
     assert small_details["20.5.2"]["serverMemory"]["growth"] < UNREAD_BOUND
     print(f"\n20.5.2: stalled after {stall_after(details['20.5.2'])} bytes (8 MiB cap), "
