@@ -1,7 +1,7 @@
 #include "engine/describe.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <array>
 #include <vector>
 
 #include "wsprobe/utf8.hpp"
@@ -10,23 +10,28 @@ namespace wsprobe::harness {
 
 namespace {
 
-// `prefix`: the first bytes of `total`, as many as shown (at least 64 when there are so many).
-std::string format(std::span<const uint8_t> prefix, size_t total, bool printable) {
-  std::string s;
+// Appends `prefix`, the first bytes of `total`, as many as shown (at least 64 when there are so
+// many). One string grown in place: a flood describes every frame it gets.
+void append_format(std::string& s, std::span<const uint8_t> prefix, size_t total, bool printable) {
   if (printable) {
     const size_t n = std::min<size_t>(prefix.size(), 64);
-    s = "'" + std::string(prefix.begin(), prefix.begin() + static_cast<long>(n)) +
-        (n < total ? "...'" : "'");
+    s += '\'';
+    s.append(reinterpret_cast<const char*>(prefix.data()), n);
+    s += n < total ? "...'" : "'";
   } else {
-    char hex[4];
-    for (size_t i = 0; i < std::min<size_t>(prefix.size(), 32); ++i) {
-      (void)std::snprintf(hex, sizeof(hex), "%02x", prefix[i]);
-      s += hex;
+    static constexpr char digits[] = "0123456789abcdef";
+    const size_t n = std::min<size_t>(prefix.size(), 32);
+    s += "hex ";
+    if (n == 0) s += "(empty)";
+    for (size_t i = 0; i < n; ++i) {
+      s += digits[prefix[i] >> 4];
+      s += digits[prefix[i] & 0xF];
     }
     if (total > 32) s += "...";
-    s = "hex " + (s.empty() ? std::string("(empty)") : s);
   }
-  return s + " (" + std::to_string(total) + " bytes)";
+  s += " (";
+  s += std::to_string(total);
+  s += " bytes)";
 }
 
 // A received message the tester kept only the start of (Receiver: its tag says the length).
@@ -38,39 +43,52 @@ bool printable_byte(uint8_t b) {
   return b >= 0x20 || b == '\t';
 }
 
-}  // namespace
-
-std::string describe_bytes(std::span<const uint8_t> bytes) {
-  return format(
-      bytes, bytes.size(),
+void append_bytes(std::string& s, std::span<const uint8_t> bytes) {
+  append_format(
+      s, bytes, bytes.size(),
       codec::is_valid_utf8(bytes) && std::all_of(bytes.begin(), bytes.end(), printable_byte));
 }
 
-std::string describe_payload(const Payload& p) {
-  if (!p.generated()) return describe_bytes(p.literal());
+void append_payload(std::string& s, const Payload& p) {
+  if (!p.generated()) return append_bytes(s, p.literal());
   // Printable when the repeated unit is printable ASCII: any cut of it is then text too.
   const auto unit = p.unit();
   const bool ascii = std::all_of(unit.begin(), unit.end(),
                                  [](uint8_t b) { return printable_byte(b) && b < 0x7f; });
-  std::vector<uint8_t> prefix(std::min<size_t>(p.size(), 64));
-  p.read(0, prefix);
-  return format(prefix, p.size(), ascii);
+  std::array<uint8_t, 64> prefix{};
+  const auto shown = std::span(prefix).first(std::min<size_t>(p.size(), prefix.size()));
+  p.read(0, shown);
+  append_format(s, shown, p.size(), ascii);
+}
+
+// The longest description: a kind word, 64 characters quoted and a 20-digit length.
+constexpr size_t described_size = 128;
+
+}  // namespace
+
+std::string describe_bytes(std::span<const uint8_t> bytes) {
+  std::string s;
+  s.reserve(described_size);
+  append_bytes(s, bytes);
+  return s;
+}
+
+std::string describe_payload(const Payload& p) {
+  std::string s;
+  s.reserve(described_size);
+  append_payload(s, p);
+  return s;
 }
 
 std::string describe(const Expected& e) {
-  switch (e.kind) {
-    case Expected::Kind::text:
-      return "text " + describe_payload(e.payload) + cut_note(e);
-    case Expected::Kind::binary:
-      return "binary " + describe_payload(e.payload) + cut_note(e);
-    case Expected::Kind::ping:
-      return "ping " + describe_payload(e.payload);
-    case Expected::Kind::pong:
-      return "pong " + describe_payload(e.payload);
-    case Expected::Kind::timeout:
-      return "still open after pause " + e.tag;
-  }
-  return "?";
+  static constexpr const char* words[] = {"text ", "binary ", "ping ", "pong "};
+  if (e.kind == Expected::Kind::timeout) return "still open after pause " + e.tag;
+  std::string s;
+  s.reserve(described_size);
+  s += words[static_cast<int>(e.kind)];
+  append_payload(s, e.payload);
+  if (e.kind == Expected::Kind::text || e.kind == Expected::Kind::binary) s += cut_note(e);
+  return s;
 }
 
 std::vector<std::string> describe_runs(const Expectations& events) {
@@ -88,15 +106,40 @@ std::vector<std::string> describe_runs(const Expectations& events) {
   return lines;
 }
 
+std::vector<std::string> describe_runs(const std::vector<Expected>& events) {
+  std::vector<std::string> lines;
+  std::string last;
+  size_t copies = 0;
+  const auto flush = [&] {
+    if (copies != 0) lines.push_back(copies == 1 ? last : std::to_string(copies) + " x " + last);
+  };
+  for (const auto& e : events) {
+    std::string line = describe(e);
+    if (copies != 0 && line == last) {
+      ++copies;
+      continue;
+    }
+    flush();
+    last = std::move(line);
+    copies = 1;
+  }
+  flush();
+  return lines;
+}
+
 std::string describe_frame(const codec::FrameHeader& h, const Payload& payload, bool from_server) {
   static const char* names[16] = {"continuation", "text", "binary", "op3",  "op4",  "op5",
                                   "op6",          "op7",  "close",  "ping", "pong", "op11",
                                   "op12",         "op13", "op14",   "op15"};
-  std::string s = names[h.opcode & 0xF];
+  std::string s;
+  s.reserve(described_size + 32);
+  s += names[h.opcode & 0xF];
   if (!h.fin) s += " fin=0";
   if (h.rsv != 0) s += " rsv=" + std::to_string(h.rsv);
   if (!h.masked) s += from_server ? " masked" : " unmasked";
-  return s + " " + describe_payload(payload);
+  s += ' ';
+  append_payload(s, payload);
+  return s;
 }
 
 }  // namespace wsprobe::harness

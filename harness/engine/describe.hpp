@@ -17,6 +17,9 @@ std::string describe_payload(const Payload& payload);
 std::string describe(const Expected& event);
 // A case's expected events, a line per run: "1000 x binary ... (this the first; ...)".
 std::vector<std::string> describe_runs(const Expectations& events);
+// Events received, a line per run of the same description: a flood of pings reads
+// "2000 x ping ..." once, not 2000 lines kept until the reports are written.
+std::vector<std::string> describe_runs(const std::vector<Expected>& events);
 // A case's frame as it goes out: its wrong masking (a case's `"mask": false`) reads "unmasked"
 // when the tester is the client and "masked" when it is the server (RFC 6455 5.1 forbids both).
 std::string describe_frame(const codec::FrameHeader& header, const Payload& payload,

@@ -57,7 +57,7 @@ void Receiver::mark(const std::string& tag) {
   wire_.note('*', "still open after the pause (" + tag + ")");
 }
 
-std::optional<std::vector<uint8_t>> Receiver::take_pong() {
+std::optional<Payload> Receiver::take_pong() {
   return std::exchange(pong_, std::nullopt);
 }
 
@@ -87,10 +87,10 @@ void Receiver::on_event(codec::ReaderEvent&& ev) {
       wire_.note('<', describe(e));
       record(std::move(e));
     } else if (auto* p = std::get_if<codec::PingEvent>(&ev)) {
-      Expected e{Expected::Kind::ping, p->payload, {}};
+      Expected e{Expected::Kind::ping, std::move(p->payload), {}};
       wire_.note('<', describe(e));
+      pong_ = e.payload;  // shared, not copied: a flood pings thousands of times a second
       record(std::move(e));
-      pong_ = std::move(p->payload);
     } else if (auto* pong = std::get_if<codec::PongEvent>(&ev)) {
       Expected e{Expected::Kind::pong, std::move(pong->payload), {}};
       wire_.note('<', describe(e));

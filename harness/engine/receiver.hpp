@@ -64,7 +64,7 @@ class Receiver {
 
   // The payload of the latest ping not yet answered (RFC 6455 5.5.3: answering only the most
   // recent one is enough), taken once.
-  std::optional<std::vector<uint8_t>> take_pong();
+  std::optional<Payload> take_pong();
 
  private:
   void record(Expected event);
@@ -87,7 +87,7 @@ class Receiver {
   bool close_received_ = false;
   std::optional<uint16_t> close_code_;
   std::string close_reason_;
-  std::optional<std::vector<uint8_t>> pong_;
+  std::optional<Payload> pong_;
   uint64_t after_close_noted_ = 0;
   uint64_t frames_ = 0;
   std::vector<codec::MaskKey> keys_;

@@ -35,10 +35,18 @@ enum TimerBit : uint8_t {
   timer_drop = 8,   // the server did not close TCP in time after the closing handshake
 };
 
+// A flood repeats one line thousands of times: the same line in a row is kept once, with a
+// count, so the record shows the flood without holding it (a case's cap is otherwise all copies).
 struct Evidence {
-  double t_ms;  // since the case started
+  double t_ms;  // since the case started (the first of a repeated line)
   char dir;     // '>' sent, '<' received, '*' a note
   std::string text;
+  uint32_t repeat = 1;  // how many times in a row
+
+  // The text as reports show it: with its count when it came more than once in a row.
+  [[nodiscard]] std::string shown() const {
+    return repeat == 1 ? text : text + " (" + std::to_string(repeat) + " in a row)";
+  }
 };
 
 // One write to the socket: when, how many bytes, and the first bytes (for replay and reading).

@@ -239,7 +239,7 @@ std::vector<Outgoing> Sender::plan(const Step& s) const {
   return out;
 }
 
-Outgoing Sender::control(uint8_t opcode, std::vector<uint8_t> payload) const {
+Outgoing Sender::control(uint8_t opcode, Payload payload) const {
   Step s;
   s.header = codec::FrameHeader{true, 0, opcode, true, {}, 0};  // masked as a client's
   s.payload = std::move(payload);

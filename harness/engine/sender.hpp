@@ -56,7 +56,7 @@ class Sender {
   // The frame's bytes alone, masked as the role requires.
   [[nodiscard]] std::vector<uint8_t> frame_bytes(const Step& step) const;
   // A control frame the tester decides on by itself (a pong, a close reply, a failure).
-  [[nodiscard]] Outgoing control(uint8_t opcode, std::vector<uint8_t> payload) const;
+  [[nodiscard]] Outgoing control(uint8_t opcode, Payload payload) const;
   // The case's random source (handshake nonces come from it too).
   [[nodiscard]] const codec::RandomSource& random() const { return random_; }
 

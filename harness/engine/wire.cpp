@@ -47,13 +47,17 @@ IoResult Wire::read_some(std::span<uint8_t> buffer, Clock::time_point deadline) 
 }
 
 void Wire::note(char dir, std::string text) {
-  if (result_.log.size() + 1 < max_evidence) {
-    result_.log.push_back({elapsed_ms(), dir, std::move(text)});
+  auto& log = result_.log;
+  if (!log.empty() && log.back().dir == dir && log.back().text == text &&
+      log.back().repeat < UINT32_MAX) {
+    ++log.back().repeat;
+  } else if (log.size() + 1 < max_evidence) {
+    log.push_back({elapsed_ms(), dir, std::move(text)});
   } else if (!result_.evidence_truncated) {
     result_.evidence_truncated = true;
-    result_.log.push_back({elapsed_ms(), '*',
-                           "evidence truncated: the record stops here (" +
-                               std::to_string(max_evidence) + " entries)"});
+    log.push_back({elapsed_ms(), '*',
+                   "evidence truncated: the record stops here (" + std::to_string(max_evidence) +
+                       " entries)"});
   }
 }
 

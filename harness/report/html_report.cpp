@@ -236,7 +236,8 @@ std::string case_page(const ServerRun& run, const Case& c, const CaseResult& r,
   h += "<h2>Wire log</h2><table class=\"wire\"><tr><th>ms</th><th></th><th>event</th></tr>";
   for (const auto& e : r.log) {
     const char* dir = e.dir == '>' ? "sent" : (e.dir == '<' ? "received" : "note");
-    h += "<tr><td>" + ms(e.t_ms) + "</td><td>" + dir + "</td><td>" + folded(e.text) + "</td></tr>";
+    h += "<tr><td>" + ms(e.t_ms) + "</td><td>" + dir + "</td><td>" + folded(e.shown()) +
+         "</td></tr>";
   }
   return h + "</table></body></html>";
 }

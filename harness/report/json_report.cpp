@@ -128,7 +128,7 @@ bool write_case_json_files(const std::string& dir, const std::vector<ServerRun>&
       if (!only.has(r.id)) continue;
       ordered_json log = ordered_json::array();
       for (const auto& e : r.log)
-        log.push_back({e.t_ms, std::string(1, e.dir), e.text});
+        log.push_back({e.t_ms, std::string(1, e.dir), e.shown()});
       // Every write to the socket, in order: --seed N with --cases ID replays the same bytes.
       ordered_json chunks = ordered_json::array();
       for (const auto& ch : r.chunks)

@@ -68,7 +68,7 @@ bool write_junit(const std::string& path, const std::vector<ServerRun>& runs, st
       for (const auto& e : r.log) {
         char line[48];
         (void)std::snprintf(line, sizeof(line), "%9.1f ms %c ", e.t_ms, e.dir);
-        evidence += line + e.text + "\n";
+        evidence += line + e.shown() + "\n";
       }
       if (r.failed()) {
         x += "      <failure message=\"" + escape_markup(r.reason) + "\" type=\"" +

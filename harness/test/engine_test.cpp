@@ -115,14 +115,31 @@ TEST(Receiver, KeepsABoundedRecordOfAFlood) {
   CaseResult result;
   Wire wire(result, 1.0);
   Receiver receiver(codec::Role::client, 1024, 8, wire, "the server");
-  for (int i = 0; i < 10000; ++i) {
-    auto f = server_frame(0x9, std::vector<uint8_t>(100, 1));
+  for (int i = 0; i < 10000; ++i) {  // each ping different: every line a new one
+    auto f = server_frame(0x9, {static_cast<uint8_t>(i), static_cast<uint8_t>(i >> 8)});
     receiver.feed(f);
   }
   EXPECT_EQ(receiver.events().size(), 8U);
   EXPECT_TRUE(receiver.truncated());
   EXPECT_LE(result.log.size(), max_evidence);
   EXPECT_TRUE(result.evidence_truncated);
+}
+
+TEST(Receiver, RecordsTheSameLineInARowOnceWithItsCount) {
+  CaseResult result;
+  Wire wire(result, 1.0);
+  Receiver receiver(codec::Role::client, 1024, 8, wire, "the server");
+  for (int i = 0; i < 10000; ++i) {
+    auto f = server_frame(0x9, std::vector<uint8_t>(100, 'p'));
+    receiver.feed(f);
+  }
+  // The 9 pings the receiver keeps, the note that it keeps no more, the other 9991.
+  ASSERT_EQ(result.log.size(), 3U);
+  EXPECT_EQ(result.log[0].repeat, 9U);
+  EXPECT_EQ(result.log[1].dir, '*');
+  EXPECT_EQ(result.log[2].text, result.log[0].text);
+  EXPECT_EQ(result.log[2].shown(), result.log[0].text + " (9991 in a row)");
+  EXPECT_FALSE(result.evidence_truncated);
 }
 
 TEST(Receiver, FailsAMessageLargerThanTheCaseCanGetBackWith1009) {

@@ -76,5 +76,24 @@ TEST(Expectations, DescribesEachRunOnce) {
   EXPECT_EQ(lines[2], "pong 'p' (1 bytes)");
 }
 
+TEST(Expectations, DescribesReceivedEventsARunOfTheSameLineOnce) {
+  const Expected ping{Expected::Kind::ping, text("p"), {}};
+  const std::vector<Expected> got{ping, ping, ping, {Expected::Kind::text, text("a"), {}}, ping};
+  const auto lines = describe_runs(got);
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_EQ(lines[0], "3 x ping 'p' (1 bytes)");
+  EXPECT_EQ(lines[1], "text 'a' (1 bytes)");
+  EXPECT_EQ(lines[2], "ping 'p' (1 bytes)");
+}
+
+TEST(Expectations, DescribesBytesThatAreNotTextAsHexCutAt32) {
+  std::string hex;
+  for (int i = 0; i < 32; ++i)
+    hex += "ab";
+  EXPECT_EQ(describe_bytes(std::vector<uint8_t>(40, 0xab)), "hex " + hex + "... (40 bytes)");
+  EXPECT_EQ(describe_bytes(std::vector<uint8_t>{0x00, 0x7f}), "hex 007f (2 bytes)");
+  EXPECT_EQ(describe_bytes({}), "'' (0 bytes)");
+}
+
 }  // namespace
 }  // namespace wsprobe::harness
