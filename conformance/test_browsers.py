@@ -20,7 +20,8 @@ import pytest
 
 from cases import load_cases, param
 from conftest import HERE, ROOT, client_deflate_left_out
-from goldens import check_golden_explains_every_non_ok_verdict, check_verdict, load_golden, selected, write_goldens
+from goldens import (accepted_for, check_golden_explains_every_non_ok_verdict, check_verdict, load_golden,
+                     selected, verdict, write_goldens)
 from processes import start, stop
 
 # "library" is filled in from the run: the browser's --version, and the agent the page named.
@@ -133,16 +134,16 @@ def alive(pid):
         return False
 
 
-def run_browser(wsprobe, browser, out_dir, only=None):
+def run_browser(wsprobe, browser, out_dir, only=None, extra=()):
     """`wsprobe test-client --browser NAME`: (library, case id -> index.json entry, seconds). The
-    per-case reports go to out_dir/<name>/. only: run just these case ids."""
+    per-case reports go to out_dir/<name>/. only: run just these case ids; extra: more options."""
     name = browser["name"]
     selection = sum((["--cases", c] for c in only), []) if only else sum(
         (["--exclude", c["id"]] for c in CASES if excluded(c)), [])
     out = os.path.join(out_dir, f"{name}.json")
     began = time.monotonic()
     run = subprocess.run([wsprobe, "test-client", "--browser", name, "--browser-timeout", str(RUN_TIMEOUT),
-                          "--json", out, "--report-dir", os.path.join(out_dir, name), *selection],
+                          "--json", out, "--report-dir", os.path.join(out_dir, name), *extra, *selection],
                          capture_output=True, text=True, timeout=RUN_TIMEOUT + 60)
     seconds = time.monotonic() - began
     if run.returncode == 2 and f"no {name} on PATH" in run.stderr:
@@ -214,6 +215,60 @@ def test_browser_verdict_matches_golden(browser, case, browser_results, request)
         if taken_with == browser["library"]:
             raise
         raise AssertionError(f"{e} The golden was taken with {taken_with}; this is {browser['library']}.") from None
+
+
+@pytest.fixture(scope="session")
+def certificate_chain(tmp_path_factory):
+    """A CA and a server certificate for 127.0.0.1 signed by it, as a real deployment has them:
+    (chain file: server certificate then CA, server key). Firefox takes only a CA as an anchor."""
+    d = tmp_path_factory.mktemp("browser-tls")
+
+    def openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60, cwd=d)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=wsprobe test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+            "-keyout", "ca.key", "-out", "ca.pem")
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key",
+            "-out", "server.csr")
+    (d / "server.ext").write_text("basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\n"
+                                  "extendedKeyUsage=serverAuth\n")
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+            "-days", "1", "-extfile", "server.ext", "-out", "server.pem")
+    (d / "chain.pem").write_text((d / "server.pem").read_text() + (d / "ca.pem").read_text())
+    return str(d / "chain.pem"), str(d / "server.key")
+
+
+def wss_selection():
+    """The first case of each area the browsers run: over wss, TLS changes how the bytes arrive,
+    not what the browser must do, so each verdict must be one its ws golden accepts."""
+    first = {}
+    for case in CASES:
+        if not excluded(case):
+            first.setdefault(case["area"], case["id"])
+    return list(first.values())
+
+
+@pytest.mark.panel
+@pytest.mark.parametrize("browser", [pytest.param(b, id=b["name"]) for b in BROWSERS])
+def test_browser_over_wss_gives_the_verdicts_of_its_golden(browser, wsprobe, certificate_chain, tmp_path,
+                                                           request):
+    if not selected(request.config, browser):
+        pytest.skip("not selected with --peer")
+    chain, key = certificate_chain
+    ids = wss_selection()
+    _, results, seconds = run_browser(wsprobe, dict(browser), str(tmp_path), only=ids,
+                                      extra=["--cert", chain, "--key", key])
+    print(f"\n{browser['name']} over wss: {len(ids)} cases in {seconds:.1f} s")
+    golden = load_golden(GOLDEN, browser)
+    wrong = {}
+    for cid in ids:
+        assert cid in results, f"{browser['name']} did not run {cid} over wss"
+        want, _ = accepted_for(golden, cid)
+        got = verdict(results[cid])
+        if got not in want:
+            wrong[cid] = f"{got}, golden {want}: {results[cid].get('reason', '')[:300]}"
+    assert not wrong, f"{browser['name']} over wss: {wrong}"
 
 
 @pytest.fixture(scope="session", autouse=True)

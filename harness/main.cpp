@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -396,6 +397,10 @@ int main(int argc, char** argv) {
   // madvise, page faults and TLB shootdowns that followed took a fifth of the tester's CPU.
   (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
   (void)mallopt(M_TRIM_THRESHOLD, 8 << 20);
+  // A peer that resets the connection makes a write fail with EPIPE, not kill wsprobe: OpenSSL's
+  // socket writes (net/tls_stream.cpp) cannot ask for MSG_NOSIGNAL as asio's do. Children get the
+  // default back before exec (net/child_process.cpp).
+  (void)std::signal(SIGPIPE, SIG_IGN);
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {  // a bug, or out of memory: say so, never abort silently

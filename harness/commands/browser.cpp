@@ -6,10 +6,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <sstream>
+#include <string_view>
+#include <thread>
 
 #include "net/child_process.hpp"
+#include "net/tls.hpp"
 #include "net/transport.hpp"
 
 namespace wsprobe::harness {
@@ -78,6 +82,65 @@ class ProfileDir {
   fs::path path_;
 };
 
+// Runs a short tool to its end (at most 30 s); empty when it exited 0, else what went wrong.
+std::string run_tool(const std::vector<std::string>& argv, const fs::path& log) {
+  std::string error;
+  auto tool = ChildProcess::start(argv, ChildOutput{log.string()}, error);
+  if (!tool) return "cannot start " + argv[0] + ": " + error;
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  std::optional<std::string> how;
+  while (!(how = tool->ended()) && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!how) {
+    tool->stop(std::chrono::seconds(1));
+    return argv[0] + " did not finish within 30 s";
+  }
+  if (*how == "exited with status 0") return {};
+  return argv[0] + " " + argv[1] + " " + *how + ":" + tail(log, 5);
+}
+
+// The certificates of a PEM file, each a PEM block of its own (certutil imports one per call).
+std::vector<std::string> pem_certificates(const std::string& file) {
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  static constexpr std::string_view begin = "-----BEGIN CERTIFICATE-----";
+  static constexpr std::string_view end = "-----END CERTIFICATE-----";
+  std::vector<std::string> out;
+  for (size_t at = text.find(begin); at != std::string::npos; at = text.find(begin, at)) {
+    const size_t stop = text.find(end, at);
+    if (stop == std::string::npos) break;
+    out.push_back(text.substr(at, stop + end.size() - at) + "\n");
+    at = stop;
+  }
+  return out;
+}
+
+// Firefox trusts what its profile's NSS database trusts, and only a CA as an anchor (not a
+// certificate as its own), so each certificate of test-client's --cert chain goes in as a trusted
+// CA ("C,,"): that chain, for this profile, and nothing else. Empty when done, else why not.
+std::string trust_in_firefox_profile(const fs::path& profile, const std::string& cert_file) {
+  const std::string certutil = find_executable("certutil");
+  if (certutil.empty()) {
+    return "firefox over wss needs certutil on PATH to make its profile trust --cert (Debian's "
+           "libnss3-tools; ci/setup installs it)";
+  }
+  const std::string db = "sql:" + profile.string();
+  const fs::path log = profile / "certutil.log";
+  if (auto e = run_tool({certutil, "-N", "-d", db, "--empty-password"}, log); !e.empty()) return e;
+  const auto certs = pem_certificates(cert_file);
+  if (certs.empty()) return "no PEM certificate in --cert " + cert_file;
+  for (size_t i = 0; i < certs.size(); ++i) {
+    const fs::path one = profile / ("trusted-" + std::to_string(i) + ".pem");
+    std::ofstream(one) << certs[i];
+    const std::string nick = "wsprobe test-client " + std::to_string(i);
+    if (auto e = run_tool(
+            {certutil, "-A", "-d", db, "-n", nick, "-t", "C,,", "-a", "-i", one.string()}, log);
+        !e.empty())
+      return e;
+  }
+  return {};
+}
+
 int fail(const std::string& why) {
   (void)std::fprintf(stderr, "wsprobe test-client: %s\n", why.c_str());
   return 2;
@@ -92,18 +155,23 @@ std::vector<std::string> browser_candidates(const std::string& name) {
 }
 
 std::vector<std::string> browser_argv(const std::string& name, const std::string& binary,
-                                      const std::string& profile_dir, const std::string& url) {
+                                      const std::string& profile_dir, const std::string& url,
+                                      const std::string& trusted_spki) {
   if (name == "firefox") return {binary, "-headless", "-no-remote", "-profile", profile_dir, url};
   // --no-sandbox: CI containers run as root, where Chromium's sandbox cannot start.
-  return {binary,
-          "--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--no-default-browser-check",
-          "--disable-background-networking",
-          "--user-data-dir=" + profile_dir,
-          url};
+  std::vector<std::string> argv{binary,
+                                "--headless=new",
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--no-first-run",
+                                "--no-default-browser-check",
+                                "--disable-background-networking",
+                                "--user-data-dir=" + profile_dir};
+  // wss: trust exactly test-client's certificate (its key's hash), not every certificate.
+  if (!trusted_spki.empty())
+    argv.push_back("--ignore-certificate-errors-spki-list=" + trusted_spki);
+  argv.push_back(url);
+  return argv;
 }
 
 int test_client_in_browser(TestClientOptions options, const BrowserOptions& browser) {
@@ -131,6 +199,16 @@ int test_client_in_browser(TestClientOptions options, const BrowserOptions& brow
     prefs << firefox_prefs;
     if (!prefs) return fail("cannot write " + (profile.path() / "user.js").string());
   }
+  std::string spki;  // wss (--cert): the browser must trust test-client's certificate
+  if (!options.cert_file.empty()) {
+    std::string error;
+    if (browser.name == "firefox") {
+      error = trust_in_firefox_profile(profile.path(), options.cert_file);
+    } else {
+      (void)spki_sha256_base64(options.cert_file, spki, error);
+    }
+    if (!error.empty()) return fail("--browser " + browser.name + " over wss: " + error);
+  }
   const fs::path log = profile.path() / "browser.log";
 
   // The browser in a process group of its own: stopping it stops every process it started
@@ -144,8 +222,9 @@ int test_client_in_browser(TestClientOptions options, const BrowserOptions& brow
     const std::string page = "http" + ws_url.substr(2);
     std::printf("starting %s on %s\n", binary.c_str(), page.c_str());
     (void)std::fflush(stdout);
-    process = ChildProcess::start(browser_argv(browser.name, binary, profile.path().string(), page),
-                                  ChildOutput{log.string()}, start_error);
+    process =
+        ChildProcess::start(browser_argv(browser.name, binary, profile.path().string(), page, spki),
+                            ChildOutput{log.string()}, start_error);
     deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                   std::chrono::duration<double>(browser.timeout));
   };

@@ -21,9 +21,11 @@ struct BrowserOptions {
 // The executables tried on PATH for a browser name, in order.
 std::vector<std::string> browser_candidates(const std::string& name);
 
-// The command line that opens `url` in the browser, headless, with the profile in `profile_dir`.
+// The command line that opens `url` in the browser, headless, with the profile in `profile_dir`;
+// `trusted_spki` (Chromium, wss): the base64 SHA-256 of the one server key to trust.
 std::vector<std::string> browser_argv(const std::string& name, const std::string& binary,
-                                      const std::string& profile_dir, const std::string& url);
+                                      const std::string& profile_dir, const std::string& url,
+                                      const std::string& trusted_spki = {});
 
 // Runs test-client with the browser as its client. Exit: 0 nothing FAILED (with --baseline:
 // nothing worse), 1 otherwise; 2 when the browser is missing, ends before /updateReports, or the

@@ -44,6 +44,8 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
   if (child == 0) {
     // Only async-signal-safe calls between fork and exec (wsprobe has threads).
     (void)::setpgid(0, 0);
+    (void)::signal(SIGPIPE,
+                   SIG_DFL);  // wsprobe ignores it (main.cpp); an ignored signal survives exec
 #ifdef __linux__
     // Its own group gets no Ctrl-C: if wsprobe dies without stopping it, it goes too.
     (void)::prctl(PR_SET_PDEATHSIG, SIGTERM);

@@ -1,13 +1,16 @@
 #include "net/tls.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 
 namespace wsprobe::harness {
 namespace {
@@ -70,6 +73,35 @@ bool load_ca(asio::ssl::context& ctx, const std::string& ca_file, std::string& e
     error = "cannot load CA file '" + ca_file + "': " + openssl_reason();
     return false;
   }
+  return true;
+}
+
+bool spki_sha256_base64(const std::string& cert_file, std::string& out, std::string& error) {
+  if (!readable("certificate", cert_file, error)) return false;
+  ERR_clear_error();
+  const std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(cert_file.c_str(), "rb"), &std::fclose);
+  const std::unique_ptr<X509, void (*)(X509*)> cert(
+      f ? PEM_read_X509(f.get(), nullptr, nullptr, nullptr) : nullptr, &X509_free);
+  if (!cert) {
+    error = "cannot load certificate '" + cert_file + "': " + openssl_reason();
+    return false;
+  }
+  unsigned char* der = nullptr;
+  const int der_size = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &der);
+  const std::unique_ptr<unsigned char, void (*)(void*)> owned(der,
+                                                              [](void* p) { OPENSSL_free(p); });
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_size = 0;
+  if (der_size <= 0 || EVP_Digest(der, static_cast<size_t>(der_size), digest, &digest_size,
+                                  EVP_sha256(), nullptr) != 1) {
+    error = "cannot hash the public key of '" + cert_file + "': " + openssl_reason();
+    return false;
+  }
+  std::string encoded(4 * ((digest_size + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), digest,
+                                static_cast<int>(digest_size));
+  encoded.resize(static_cast<size_t>(n));
+  out = std::move(encoded);
   return true;
 }
 

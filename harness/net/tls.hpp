@@ -16,6 +16,10 @@ bool load_certificate(asio::ssl::context& ctx, const std::string& cert_file,
 // Loads the PEM CA certificates that peers are verified against.
 bool load_ca(asio::ssl::context& ctx, const std::string& ca_file, std::string& error);
 
+// The base64 SHA-256 of the first certificate's public key (its SubjectPublicKeyInfo, DER): what
+// Chromium's --ignore-certificate-errors-spki-list takes to trust that one certificate.
+bool spki_sha256_base64(const std::string& cert_file, std::string& out, std::string& error);
+
 // A server's loaded identity, shared by the connections it accepts.
 struct ServerTlsContext {
   asio::ssl::context ssl{asio::ssl::context::tls_server};

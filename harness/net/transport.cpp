@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <asio.hpp>
-#include <asio/ssl.hpp>
+#include <asio/ssl.hpp>  // the client's asio::ssl::context: CA loading, verification mode
 #include <optional>
 
 #include "net/tls.hpp"
+#include "net/tls_stream.hpp"
 
 namespace wsprobe::harness {
 namespace {
@@ -17,7 +18,7 @@ using asio::ip::tcp;
 IoResult from_error(const asio::error_code& ec, size_t n) {
   if (!ec) return {IoStatus::ok, n, {}};
   if (ec == asio::error::eof || ec == asio::error::connection_reset ||
-      ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated) {
+      ec == asio::error::broken_pipe) {
     return {IoStatus::closed, n, ec.message()};
   }
   return {IoStatus::error, n, ec.message()};
@@ -64,15 +65,11 @@ class TcpTransport final : public Transport {
     asio::error_code ec;
     socket_.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
     socket_.set_option(tcp::no_delay(true), ec);
-    if (server_tls_) ssl_.emplace(socket_, server_tls_->ssl);
   }
 
   bool accept_tls(Clock::time_point deadline, std::string& error) {
-    if (!ssl_) return true;
-    const auto r = run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
-      ssl_->async_handshake(asio::ssl::stream_base::server,
-                            [handler](const asio::error_code& e) { handler(e, 0); });
-    });
+    if (!server_tls_) return true;
+    const auto r = start_tls(server_tls_->ssl.native_handle(), false, {}, deadline);
     if (r.status != IoStatus::ok) error = "TLS handshake with the client failed: " + r.message;
     return r.status == IoStatus::ok;
   }
@@ -86,7 +83,6 @@ class TcpTransport final : public Transport {
       asio::error_code ec;
       ssl_ctx_.set_verify_mode(
           tls.ca_file.empty() ? asio::ssl::verify_none : asio::ssl::verify_peer, ec);
-      ssl_.emplace(socket_, ssl_ctx_);
     }
     tcp::resolver resolver(ctx_);
     asio::error_code ec;
@@ -105,12 +101,8 @@ class TcpTransport final : public Transport {
       return false;
     }
     socket_.set_option(tcp::no_delay(true), ec);
-    if (ssl_) {
-      SSL_set_tlsext_host_name(ssl_->native_handle(), url.host.c_str());
-      r = run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
-        ssl_->async_handshake(asio::ssl::stream_base::client,
-                              [handler](const asio::error_code& e) { handler(e, 0); });
-      });
+    if (url.tls) {
+      r = start_tls(ssl_ctx_.native_handle(), true, url.host, deadline);
       if (r.status != IoStatus::ok) {
         error = "TLS handshake with " + url.host_header() + " failed: " + r.message;
         return false;
@@ -120,22 +112,16 @@ class TcpTransport final : public Transport {
   }
 
   IoResult write(std::span<const uint8_t> bytes, Clock::time_point deadline) override {
+    if (tls_) return tls_->write(bytes, deadline);
     return run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
-      if (ssl_) {
-        asio::async_write(*ssl_, asio::buffer(bytes.data(), bytes.size()), handler);
-      } else {
-        asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), handler);
-      }
+      asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()), handler);
     });
   }
 
   IoResult read_some(std::span<uint8_t> buffer, Clock::time_point deadline) override {
+    if (tls_) return tls_->read_some(buffer, deadline);
     return run_with_deadline(ctx_, socket_, deadline, [&](auto handler) {
-      if (ssl_) {
-        ssl_->async_read_some(asio::buffer(buffer.data(), buffer.size()), handler);
-      } else {
-        socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()), handler);
-      }
+      socket_.async_read_some(asio::buffer(buffer.data(), buffer.size()), handler);
     });
   }
 
@@ -147,17 +133,26 @@ class TcpTransport final : public Transport {
 
   void shutdown_write() override {
     // One SSL_shutdown sends our close_notify without waiting for the peer's.
-    if (ssl_) (void)SSL_shutdown(ssl_->native_handle());
+    if (tls_) tls_->shutdown_write();
     asio::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
   }
 
  private:
+  // TLS from here on over the connected socket, driven by OpenSSL itself (net/tls_stream.hpp).
+  IoResult start_tls(SSL_CTX* ctx, bool client, const std::string& host,
+                     Clock::time_point deadline) {
+    asio::error_code ec;
+    socket_.native_non_blocking(true, ec);
+    tls_.emplace(ctx, socket_.native_handle());
+    return tls_->handshake(client, host, deadline);
+  }
+
   asio::io_context ctx_;
   tcp::socket socket_;
   asio::ssl::context ssl_ctx_;  // the client's; a server's is shared, in server_tls_
   std::shared_ptr<ServerTlsContext> server_tls_;
-  std::optional<asio::ssl::stream<tcp::socket&>> ssl_;
+  std::optional<TlsStream> tls_;
 };
 
 }  // namespace
