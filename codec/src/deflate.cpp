@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -24,12 +25,28 @@ constexpr std::array<uint8_t, 4> sync_tail{0x00, 0x00, 0xff, 0xff};
 // times as fast as zlib's level 1, to the same size (measured here: 969 against 157 MB/s, ratio
 // 7.6 against 7.4), and compressing is most of what an endpoint does when 12.x/13.x send 11 GB.
 // Unlike zlib it takes an 8-bit window as it is (RFC 7692 7.1.2.1 allows 8 to 15).
+//
+// None of this memory is cleared: the stream is 80 KiB and the level buffer 84-148 KiB, and
+// zero-filling them was most of what making a Deflater cost (a quarter of the deflate fuzzer's
+// time, in page faults and memset). igzip needs no clearing: isal_deflate_init sets the fields it
+// reads, the first isal_deflate after it (has_hist == IGZIP_NO_HIST) fills the part of the hash
+// table that hash_mask lets it index (reset_match_history), and each block starts its part of
+// the level buffer afresh (init_new_icf_block). igzip's own igzip_cli and example use a stack
+// stream and a malloc'd level buffer the same way. Valgrind does report reads of the level
+// buffer, nearly all in level 3's token slots past the ones just made (set_long_icf_fg's vector
+// loop extends matches into them; they are made again before use), which a zeroed buffer only
+// turned into reads of stale tokens from earlier rounds. The bytes are the same whatever the
+// memory held: deflate_test compresses over memory filled with 00, ff and a5. (They can depend,
+// rarely, on where the memory lies: a full flush at level 1 or 2 gave other bytes for about 1
+// case in 2,500 random ones with two Deflaters at different addresses, zeroed or not; all of them
+// inflate to the message.)
 struct Deflater::State {
-  isal_zstream z{};
-  std::vector<uint8_t> level_buffer;  // the hash chains and tokens levels 1-3 work in
+  isal_zstream z;                           // left as allocated: isal_deflate_init sets it
+  std::unique_ptr<uint8_t[]> level_buffer;  // the hash chains and tokens levels 1-3 work in
   // igzip's output goes here first: growing `out` by the bound would zero-fill it on every
   // message (for 128 KiB messages that memset cost as much as a tenth of the compression).
-  std::vector<uint8_t> scratch;
+  std::unique_ptr<uint8_t[]> scratch;
+  size_t scratch_size = 0;
 };
 
 namespace {
@@ -49,16 +66,18 @@ size_t level_buffer_size(int level) {
 
 }  // namespace
 
-Deflater::Deflater(DeflateDirection direction, int level) : state_(std::make_unique<State>()) {
+Deflater::Deflater(DeflateDirection direction, int level)
+    : state_(std::make_unique_for_overwrite<State>()) {
   if (level < min_deflate_level || level > max_deflate_level) {
     throw std::invalid_argument("deflate level " + std::to_string(level) + " is not 0-3");
   }
   State& s = *state_;
   isal_deflate_init(&s.z);
-  s.level_buffer.resize(level_buffer_size(level));
+  const size_t level_size = level_buffer_size(level);
+  if (level_size != 0) s.level_buffer = std::make_unique_for_overwrite<uint8_t[]>(level_size);
   s.z.level = static_cast<uint32_t>(level);
-  s.z.level_buf = s.level_buffer.empty() ? nullptr : s.level_buffer.data();
-  s.z.level_buf_size = static_cast<uint32_t>(s.level_buffer.size());
+  s.z.level_buf = s.level_buffer.get();
+  s.z.level_buf_size = static_cast<uint32_t>(level_size);
   s.z.hist_bits = direction.window_bits;  // RFC 7692 7.1.2: no distance beyond the agreed window
   // RFC 7692 7.2.1: each message ends with an empty stored block (00 00 FF FF). A full flush also
   // drops the history, as no_context_takeover requires (7.1.1); a sync flush keeps it.
@@ -76,21 +95,24 @@ void Deflater::compress(std::span<const uint8_t> message, std::vector<uint8_t>& 
     out.push_back(0x00);
     return;
   }
-  isal_zstream& z = state_->z;
-  std::vector<uint8_t>& scratch = state_->scratch;
+  State& s = *state_;
+  isal_zstream& z = s.z;
   const size_t start = out.size();
   z.next_in =
       const_cast<uint8_t*>(message.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   z.avail_in = static_cast<uint32_t>(message.size());
   // Room for incompressible input plus block headers; more rounds if that is not enough.
   const size_t room = message.size() + message.size() / 8 + 1024;
-  if (scratch.size() < room) scratch.resize(room);
+  if (s.scratch_size < room) {
+    s.scratch = std::make_unique_for_overwrite<uint8_t[]>(room);
+    s.scratch_size = room;
+  }
   for (;;) {
-    z.next_out = scratch.data();
-    z.avail_out = static_cast<uint32_t>(scratch.size());
+    z.next_out = s.scratch.get();
+    z.avail_out = static_cast<uint32_t>(s.scratch_size);
     if (isal_deflate(&z) != COMP_OK) throw std::logic_error("isal_deflate refused its own setup");
-    const size_t produced = scratch.size() - z.avail_out;
-    out.insert(out.end(), scratch.begin(), scratch.begin() + static_cast<ptrdiff_t>(produced));
+    const size_t produced = s.scratch_size - z.avail_out;
+    out.insert(out.end(), s.scratch.get(), s.scratch.get() + produced);
     // Output room left over once all input is taken means the flush is written too.
     if (z.avail_in == 0 && z.avail_out != 0) break;
   }
@@ -109,7 +131,8 @@ struct Inflater::State {
   bool ended = false;      // the message's data ended with a BFINAL block (RFC 7692 7.2.3.4)
   bool has_input = false;  // the current message has compressed bytes
   uint8_t window_bits = max_window_bits;
-  std::vector<uint8_t> out = std::vector<uint8_t>(chunk_size);
+  // Not cleared either: zlib writes what it inflates here and only that much is read.
+  std::unique_ptr<uint8_t[]> out = std::make_unique_for_overwrite<uint8_t[]>(chunk_size);
   ~State() { inflateEnd(&z); }
 };
 
@@ -143,14 +166,14 @@ std::optional<Error> Inflater::feed(std::span<const uint8_t> compressed, const I
       const_cast<Bytef*>(compressed.data());  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   z.avail_in = static_cast<uInt>(compressed.size());
   for (;;) {
-    z.next_out = s.out.data();
-    z.avail_out = static_cast<uInt>(s.out.size());
+    z.next_out = s.out.get();
+    z.avail_out = static_cast<uInt>(chunk_size);
     const int r = inflate(&z, Z_SYNC_FLUSH);
-    const size_t produced = s.out.size() - z.avail_out;
+    const size_t produced = chunk_size - z.avail_out;
     // What inflated before an error is delivered first: the events then do not depend on how
     // the data was split (one call may produce and fail where many calls produce, then fail).
     if (produced != 0) {
-      if (auto err = sink(std::span<const uint8_t>(s.out.data(), produced))) return err;
+      if (auto err = sink(std::span<const uint8_t>(s.out.get(), produced))) return err;
     }
     if (r != Z_OK && r != Z_STREAM_END && r != Z_BUF_ERROR) {
       return error_of(Rule::deflate_invalid_data);
@@ -175,18 +198,16 @@ std::optional<Error> Inflater::finish(const InflateSink& sink) {
   // inside a block: it was cut short.
   const bool complete = s.ended || (s.z.data_type & 128) != 0;
   const bool reset = s.no_context_takeover || s.ended;
-  std::vector<uint8_t> window;
+  std::unique_ptr<uint8_t[]> window;  // zlib copies `kept` bytes into it: no need to clear it
+  uInt kept = 0;
   if (reset && !s.no_context_takeover) {
     // A BFINAL block ends zlib's stream but not the context the next message may refer to.
-    window.resize(size_t{1} << s.window_bits);
-    uInt size = 0;
-    inflateGetDictionary(&s.z, window.data(), &size);
-    window.resize(size);
+    window = std::make_unique_for_overwrite<uint8_t[]>(size_t{1} << s.window_bits);
+    inflateGetDictionary(&s.z, window.get(), &kept);
   }
   if (reset) {
     inflateReset(&s.z);
-    if (!window.empty())
-      inflateSetDictionary(&s.z, window.data(), static_cast<uInt>(window.size()));
+    if (kept != 0) inflateSetDictionary(&s.z, window.get(), kept);
   }
   s.ended = false;
   s.has_input = false;
