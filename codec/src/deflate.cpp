@@ -125,6 +125,19 @@ void Deflater::compress(std::span<const uint8_t> message, std::vector<uint8_t>& 
 
 // ---- Inflater ----
 
+// Which distances are valid must not depend on how the compressed bytes were split (RFC 6455
+// 7.1.7: the failure is the peer's, whatever the reads). zlib checks a distance against its
+// window plus what the current inflate() call has written: with a window of the agreed 2^w
+// bytes, a distance beyond it was taken when the bytes it reaches back to came out in the same
+// call (one large read) and refused when they did not (many small ones), and a message gave 1007
+// for invalid data or went on to other events depending on the reads. So zlib keeps RFC 1951's
+// 32 KiB window, in which every distance is checked against all the bytes inflated since the
+// context began, and the context carried from one message to the next is cut to the agreed
+// window at each message's end (RFC 7692 7.1.2.1, 7.1.2.2: the sender's LZ77 window is at most
+// 2^w bytes). A distance is then valid exactly when it reaches no further back than the message's
+// own inflated bytes plus the last 2^w bytes before it: a peer that compresses with a larger
+// window than agreed is caught when it refers into earlier messages past the window (1007),
+// whatever the split; a reference past 2^w that stays inside the message is taken.
 struct Inflater::State {
   z_stream z{};
   bool no_context_takeover = false;
@@ -133,16 +146,17 @@ struct Inflater::State {
   uint8_t window_bits = max_window_bits;
   // Not cleared either: zlib writes what it inflates here and only that much is read.
   std::unique_ptr<uint8_t[]> out = std::make_unique_for_overwrite<uint8_t[]>(chunk_size);
+  // zlib's window copied out when it is cut or carried across a BFINAL block (made on first use;
+  // zlib copies what it holds into it, so it is not cleared).
+  std::unique_ptr<uint8_t[]> context;
   ~State() { inflateEnd(&z); }
 };
 
 Inflater::Inflater(DeflateDirection direction) : state_(std::make_unique<State>()) {
   state_->no_context_takeover = direction.no_context_takeover;
   state_->window_bits = direction.window_bits;
-  // The agreed window is all the context kept between messages (RFC 7692 7.1.2). zlib does not
-  // check distances against it within what one call outputs, so this does not catch a peer
-  // that compresses with a larger window than agreed; only references beyond the kept context.
-  if (inflateInit2(&state_->z, -static_cast<int>(direction.window_bits)) != Z_OK) {
+  // RFC 1951's window whatever the agreement (see State): keep_context() applies the agreed one.
+  if (inflateInit2(&state_->z, -static_cast<int>(max_window_bits)) != Z_OK) {
     throw std::bad_alloc();
   }
 }
@@ -187,6 +201,28 @@ std::optional<Error> Inflater::feed(std::span<const uint8_t> compressed, const I
   }
 }
 
+namespace {
+
+// Context takeover (RFC 7692 7.2.3.2): the next message may refer to the last 2^w bytes of the
+// ones before it, no further (see Inflater::State). zlib's window holds up to 32 KiB: it is cut
+// to the agreed window, and carried across a BFINAL block, which ends zlib's stream but not the
+// context (RFC 7692 7.2.3.4). Resetting here is safe: the message ended between blocks, on a
+// byte boundary (after the 00 00 FF FF tail or a BFINAL block), or it failed.
+void keep_context(z_stream& z, bool ended, uint8_t window_bits,
+                  std::unique_ptr<uint8_t[]>& context) {
+  const uInt agreed = uInt{1} << window_bits;
+  uInt held = 0;
+  inflateGetDictionary(&z, nullptr, &held);  // the length only
+  if (!ended && held <= agreed) return;      // already within the window: zlib goes on as it is
+  if (!context) context = std::make_unique_for_overwrite<uint8_t[]>(size_t{1} << max_window_bits);
+  inflateGetDictionary(&z, context.get(), &held);  // oldest first
+  const uInt kept = std::min(held, agreed);
+  inflateReset(&z);
+  if (kept != 0) inflateSetDictionary(&z, context.get() + (held - kept), kept);
+}
+
+}  // namespace
+
 std::optional<Error> Inflater::finish(const InflateSink& sink) {
   State& s = *state_;
   // An empty payload is an empty message: nothing to inflate, the context untouched.
@@ -197,17 +233,10 @@ std::optional<Error> Inflater::finish(const InflateSink& sink) {
   // zlib's data_type has 128 when inflate stopped between blocks; elsewhere the message stops
   // inside a block: it was cut short.
   const bool complete = s.ended || (s.z.data_type & 128) != 0;
-  const bool reset = s.no_context_takeover || s.ended;
-  std::unique_ptr<uint8_t[]> window;  // zlib copies `kept` bytes into it: no need to clear it
-  uInt kept = 0;
-  if (reset && !s.no_context_takeover) {
-    // A BFINAL block ends zlib's stream but not the context the next message may refer to.
-    window = std::make_unique_for_overwrite<uint8_t[]>(size_t{1} << s.window_bits);
-    inflateGetDictionary(&s.z, window.get(), &kept);
-  }
-  if (reset) {
-    inflateReset(&s.z);
-    if (kept != 0) inflateSetDictionary(&s.z, window.get(), kept);
+  if (s.no_context_takeover) {
+    inflateReset(&s.z);  // RFC 7692 7.1.1: the next message starts without context
+  } else {
+    keep_context(s.z, s.ended, s.window_bits, s.context);
   }
   s.ended = false;
   s.has_input = false;

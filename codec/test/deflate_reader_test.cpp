@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rfc6455_vectors.hpp"
@@ -209,6 +210,74 @@ TEST(ReaderDeflate, GivesTheSameEventsWhateverTheSplit) {
   for (const uint8_t b : input)
     r.feed(std::span(&b, 1));
   EXPECT_EQ(describe(r.take_events()), whole);
+}
+
+// Letters that repeat nowhere within `n` bytes: a copy of them compresses only as a match that
+// reaches back to them.
+std::vector<uint8_t> letters(size_t n) {
+  std::vector<uint8_t> out(n);
+  uint32_t x = 12345;
+  for (auto& b : out) {
+    x = x * 1103515245 + 12345;
+    b = static_cast<uint8_t>('a' + (x >> 16) % 26);
+  }
+  return out;
+}
+
+// The events of `input` read whole and one byte at a time.
+std::pair<Lines, Lines> whole_and_byte_by_byte(const ReaderOptions& o,
+                                               const std::vector<uint8_t>& input) {
+  Reader r(o);
+  for (const uint8_t b : input)
+    r.feed(std::span(&b, 1));
+  return {read(o, input), describe(r.take_events())};
+}
+
+// A client's reader that agreed to a 512-byte server window (RFC 7692 7.1.2.1).
+ReaderOptions window_9_reader() {
+  ReaderOptions o = client_reader();
+  o.deflate->server_max_window_bits = 9;
+  return o;
+}
+
+TEST(ReaderDeflate, GivesTheSameErrorForCompressedTextWhateverTheReadBoundaries) {
+  // The text copies 700 bytes from 700 bytes back, past the agreed 512, inside the message, then
+  // has an invalid byte; then, once its flush's empty stored block is complete (RFC 7692 7.2.1),
+  // a block header of the reserved type (RFC 1951 3.2.3: invalid data, 1007).
+  // zlib took the distance when one call had inflated what it reaches back to (a large read)
+  // and refused it otherwise (small reads): invalid_utf8 whole, deflate_invalid_data byte by byte.
+  const auto block = letters(700);
+  const auto invalid = from_hex("00 00 ff ff ff");
+  const auto data = cat({compressed(cat({block, block, bytes("\xff")})), invalid});
+  const auto [whole, bytewise] = whole_and_byte_by_byte(window_9_reader(), frame(0xc1, data));
+  EXPECT_EQ(whole, Lines{"invalid_utf8"});
+  EXPECT_EQ(bytewise, whole);
+  // Errors in stream order: a sequence the data stops inside when it turns invalid is not an
+  // error of its own (RFC 6455 8.1 judges the whole message's text); the data's is.
+  const auto cut = cat({compressed(cat({block, block, bytes("\xe2\x82")})), invalid});
+  const auto [cut_whole, cut_bytewise] =
+      whole_and_byte_by_byte(window_9_reader(), frame(0xc1, cut));
+  EXPECT_EQ(cut_whole, Lines{"deflate_invalid_data"});
+  EXPECT_EQ(cut_bytewise, cut_whole);
+}
+
+TEST(ReaderDeflate, FailsAReferencePastTheAgreedWindowIntoAnEarlierMessageWhateverTheReads) {
+  // RFC 7692 7.1.2.1: the second message refers to the first 700 bytes back, past the 512 the
+  // server may use; with the default 32 KiB window it is fine.
+  const auto block = letters(700);
+  Deflater d(DeflateDirection{});
+  std::vector<uint8_t> first;
+  std::vector<uint8_t> second;
+  d.compress(block, first);
+  d.compress(block, second);
+  ASSERT_LT(second.size(), 100u);  // a match, not the letters again
+  const auto input = cat({frame(0xc1, first), frame(0xc1, second)});
+  const std::string text(block.begin(), block.end());
+  EXPECT_EQ(read(client_reader(), input),
+            (Lines{"text:" + text + " (compressed)", "text:" + text + " (compressed)"}));
+  const auto [whole, bytewise] = whole_and_byte_by_byte(window_9_reader(), input);
+  EXPECT_EQ(whole, (Lines{"text:" + text + " (compressed)", "deflate_invalid_data"}));
+  EXPECT_EQ(bytewise, whole);
 }
 
 // Two connections wired back to back, deflate agreed with `agreement`.
