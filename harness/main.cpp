@@ -32,8 +32,10 @@ int print_cases(const wsprobe::harness::CatalogueOptions& o, bool as_json) {
     std::printf("%s\n", wsprobe::harness::dump_cases(*catalogue).dump(1).c_str());
     return 0;
   }
-  for (const auto& c : catalogue->cases)
-    std::printf("%-8s RFC 6455 %-6s %s\n", c.id.c_str(), c.rfc.c_str(), c.description.c_str());
+  for (const auto& c : catalogue->cases) {
+    std::printf("%-8s %-15s %s\n", c.id.c_str(), wsprobe::harness::rfc_reference(c).c_str(),
+                c.description.c_str());
+  }
   std::printf("%zu cases\n", catalogue->cases.size());
   return 0;
 }
@@ -139,6 +141,11 @@ int run(int argc, char** argv) {
   connect_cmd->add_flag("--deflate-client-no-context-takeover",
                         connect_o.deflate_offer.client_no_context_takeover,
                         "Reset the client's compression context after each message");
+  // RFC 7692 7.1.2.2: without it in the offer the server may not answer client_max_window_bits.
+  connect_cmd->add_flag_callback(
+      "--deflate-no-client-max-window-bits",
+      [&] { connect_o.deflate_offer.client_max_window_bits.reset(); },
+      "Leave client_max_window_bits out of the offer (the server may then not answer it)");
   connect_cmd
       ->add_option_function<int>(
           "--deflate-server-max-window-bits",

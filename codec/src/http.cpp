@@ -132,6 +132,8 @@ std::string_view reason_phrase(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 414:
+      return "URI Too Long";  // RFC 9110 15.5.15
     case 426:
       return "Upgrade Required";
     case 431:
@@ -252,8 +254,12 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
   if (pos == std::string::npos) {
     if (head_.size() >= limits_.max_head_bytes + end_of_head.size()) {
       status_ = Status::error;
-      error_ = error_of(kind_ == HttpKind::request ? Rule::http_request_head_too_large
-                                                   : Rule::http_response_head_too_large);
+      // RFC 9112 3: a request-target longer than the server wishes to parse is answered 414; a
+      // request line that alone fills the limit is that.
+      const bool line_too_long = head_.find(crlf) == std::string::npos;
+      error_ = error_of(kind_ == HttpKind::response ? Rule::http_response_head_too_large
+                        : line_too_long             ? Rule::http_request_target_too_long
+                                                    : Rule::http_request_head_too_large);
     }
     return take;
   }

@@ -75,6 +75,18 @@ TEST(ServerHandshake, RejectsAnOversizedHeadWith431) {
   EXPECT_EQ(parse_response(answer.bytes).status, 431);
 }
 
+TEST(ServerHandshake, RejectsARequestLineLongerThanTheHeadLimitWith414) {
+  ServerHandshake h(HttpLimits{64, 16});
+  EXPECT_EQ(h.feed(bytes("GET /?q=" + std::string(100, 'a'))), HandshakeStatus::error);
+  EXPECT_EQ(h.error().http_status, 414);  // RFC 9112 3
+  EXPECT_EQ(h.error().rule, Rule::http_request_target_too_long);
+  const auto answer = h.accept();
+  EXPECT_FALSE(answer.accepted());
+  const auto response = parse_response(answer.bytes);
+  EXPECT_EQ(response.status, 414);
+  EXPECT_EQ(response.reason, "URI Too Long");
+}
+
 TEST(ServerHandshake, RejectsAMalformedHeadWith400) {
   ServerHandshake h;
   EXPECT_EQ(h.feed(bytes("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n")), HandshakeStatus::error);

@@ -104,6 +104,7 @@ class CaseRun {
                         receiver_.close_received(), receiver_.peer()},
             result_);
       deflate_choice(opening);
+      judge_taken();
       if (case_.close.after_close_fails && receiver_.after_close() > 0) {
         // RFC 6455 5.5.1: after its close frame a peer sends no more data frames.
         result_.behavior = Behavior::failed;
@@ -123,6 +124,23 @@ class CaseRun {
     result_.duration_ms = static_cast<int64_t>(wire_.elapsed_ms());
     wire_.close();
     return std::move(result_);
+  }
+
+  // close.within_bytes: a peer that took more than this after a header it had to reject (an
+  // until_close step) read or buffered the payload the header claimed (RFC 6455 10.4); an upper
+  // bound, as the kernel's socket buffers hold part of it, hence a bound far above them.
+  void judge_taken() {
+    const auto taken = conversation_.taken_after_header();
+    if (!case_.close.within_bytes || !taken || *taken <= *case_.close.within_bytes ||
+        result_.behavior != Behavior::ok)
+      return;
+    result_.behavior = Behavior::non_strict;
+    result_.reason = receiver_.peer() + " took " + std::to_string(*taken) +
+                     " bytes after a frame header it had to reject, more than " +
+                     std::to_string(*case_.close.within_bytes) +
+                     ": it read (or buffered) the payload the header claimed before deciding "
+                     "(RFC 6455 10.4)";
+    wire_.note('*', result_.reason);
   }
 
   // The server declined every permessage-deflate offer (RFC 7692 5): the case cannot run and is

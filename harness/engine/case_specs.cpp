@@ -25,12 +25,46 @@ void header_edits(const json& h, std::vector<std::string>& remove, Fields& set, 
   }
 }
 
+// Handshake stress sizes (robustness 20.7): a head of up to 256 MiB is made as it is written,
+// never held; the target is held, so it stays within 16 MiB.
+constexpr size_t max_fill_bytes = size_t{256} << 20;
+constexpr size_t max_target_size = size_t{16} << 20;
+
+void stress_of(const json& h, const std::string& at, HandshakeSpec& spec) {
+  spec.target_size = h.value("target_size", size_t{0});
+  if (spec.target_size > max_target_size) throw CaseError(at + ": target_size is at most 16 MiB");
+  if (h.contains("fill")) {
+    const json& f = h["fill"];
+    only_keys(f, {"lines", "size"}, at + " fill");
+    spec.fill_lines = f.at("lines").get<size_t>();
+    spec.fill_line_size = f.at("size").get<size_t>();
+    // "X-Fill-N: v" and CRLF: the shortest line that still has a value.
+    const size_t shortest =
+        std::string("X-Fill-: a\r\n").size() + std::to_string(spec.fill_lines).size();
+    if (spec.fill_lines == 0 || spec.fill_line_size < shortest) {
+      throw CaseError(at + " fill: at least 1 line of at least " + std::to_string(shortest) +
+                      " bytes");
+    }
+    if (spec.fill_lines > max_fill_bytes / spec.fill_line_size)
+      throw CaseError(at + " fill: at most 256 MiB of lines");
+  }
+  const std::string dropped = h.value("dropped", std::string("failed"));
+  if (dropped == "non_strict") {
+    spec.dropped = Behavior::non_strict;
+  } else if (dropped != "failed") {
+    throw CaseError(at + ": dropped is \"failed\" or \"non_strict\"");
+  }
+}
+
 }  // namespace
 
 HandshakeSpec handshake_of(const json& h, const std::string& where) {
-  only_keys(h, {"method", "version", "remove", "set", "add", "expect_status", "expect_header"},
+  only_keys(h,
+            {"method", "version", "remove", "set", "add", "expect_status", "expect_header",
+             "target_size", "fill", "dropped"},
             where + " handshake");
   HandshakeSpec spec;
+  stress_of(h, where + " handshake", spec);
   spec.method = h.value("method", spec.method);
   spec.version = h.value("version", spec.version);
   header_edits(h, spec.remove, spec.set, spec.add);
@@ -71,12 +105,29 @@ uint8_t window_bits_of(const json& v, const std::string& at, const char* name) {
   return static_cast<uint8_t>(bits);
 }
 
+// "require_offered" / "require_not_offered": [NAME...], the offer parameters an answer takes
+// only offers with / without; each NAME client_no_context_takeover or client_max_window_bits.
+void offer_filter(const json& a, const char* key, bool& nct, bool& bits, const std::string& at) {
+  for (const auto& name : a.value(key, json::array())) {
+    if (name == "client_no_context_takeover") {
+      nct = true;
+    } else if (name == "client_max_window_bits") {
+      bits = true;
+    } else {
+      throw CaseError(at + ": " + key +
+                      " names client_no_context_takeover or client_max_window_bits, not " +
+                      name.dump());
+    }
+  }
+}
+
 // {"client_no_context_takeover": true, "client_max_window_bits": 9, "require_offered": [...]}:
 // one way the tester, as the server, answers the client's offers (DeflateAcceptSpec).
 DeflateAcceptSpec accept_of(const json& a, const std::string& at) {
   only_keys(a,
             {"server_no_context_takeover", "server_max_window_bits", "client_no_context_takeover",
-             "client_max_window_bits", "answer_client_max_window_bits", "require_offered"},
+             "client_max_window_bits", "answer_client_max_window_bits", "require_offered",
+             "require_not_offered", "add_parameters"},
             at);
   DeflateAcceptSpec spec;
   codec::DeflateServerConfig& c = spec.config;
@@ -91,17 +142,19 @@ DeflateAcceptSpec accept_of(const json& a, const std::string& at) {
     c.client_max_window_bits =
         window_bits_of(a["client_max_window_bits"], at, "client_max_window_bits");
   }
-  for (const auto& name : a.value("require_offered", json::array())) {
-    if (name == "client_no_context_takeover") {
-      spec.require_client_no_context_takeover = true;
-    } else if (name == "client_max_window_bits") {
-      spec.require_client_max_window_bits = true;
-    } else {
-      throw CaseError(at +
-                      ": require_offered names client_no_context_takeover or "
-                      "client_max_window_bits, not " +
-                      name.dump());
-    }
+  offer_filter(a, "require_offered", spec.require_client_no_context_takeover,
+               spec.require_client_max_window_bits, at);
+  offer_filter(a, "require_not_offered", spec.without_client_no_context_takeover,
+               spec.without_client_max_window_bits, at);
+  if ((spec.require_client_no_context_takeover && spec.without_client_no_context_takeover) ||
+      (spec.require_client_max_window_bits && spec.without_client_max_window_bits))
+    throw CaseError(at + ": require_offered and require_not_offered name the same parameter");
+  // [[NAME, VALUE]...]: appended as written (RFC 6455 9.1: "NAME" alone when VALUE is "").
+  for (const auto& p : a.value("add_parameters", json::array())) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string() ||
+        p[0].get<std::string>().empty())
+      throw CaseError(at + ": add_parameters is a list of [NAME, VALUE] strings, NAME not empty");
+    spec.add_parameters.emplace_back(p[0].get<std::string>(), p[1].get<std::string>());
   }
   return spec;
 }

@@ -137,7 +137,8 @@ uint8_t opcode_of(const json& j, const std::string& where) {
 }
 
 Step frame_step(const json& f, const CatalogueOptions& o, const std::string& where) {
-  only_keys(f, {"opcode", "payload", "fin", "rsv", "mask", "length_form", "compress"}, where);
+  only_keys(f, {"opcode", "payload", "fin", "rsv", "mask", "length_form", "compress", "length"},
+            where);
   Step s;
   s.kind = Step::Kind::frame;
   s.header.opcode = opcode_of(f.at("opcode"), where);
@@ -146,6 +147,7 @@ Step frame_step(const json& f, const CatalogueOptions& o, const std::string& whe
   s.header.masked = f.value("mask", true);
   s.compress = f.value("compress", false);
   if (f.contains("payload")) s.payload = payload_of(f["payload"], o, where);
+  if (f.contains("length")) s.declared = count_of(f["length"], o, where);  // RFC 6455 5.2's claim
   const std::string form = f.value("length_form", "minimal");
   if (form == "16") {
     s.length_form = codec::LengthForm::extended16;
@@ -168,7 +170,7 @@ size_t repeat_of(const json& j, const std::string& where) {
 Step step_of(const json& j, const CatalogueOptions& o, const std::string& where) {
   only_keys(j,
             {"send", "raw", "wait", "tag", "close", "batch", "chop", "parts", "pause", "tags",
-             "fragment", "with_handshake", "repeat", "await", "unread", "gather"},
+             "fragment", "with_handshake", "repeat", "await", "unread", "gather", "until_close"},
             where);
   Step s;
   if (j.contains("send")) {
@@ -211,6 +213,11 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
   if (j.contains("chop")) {
     if (j["chop"] == "frame") {
       s.frame_wise = true;
+    } else if (j["chop"].is_array()) {  // sizes in turn, cycling
+      s.chop_cycle = j["chop"].get<std::vector<size_t>>();
+      if (s.chop_cycle.empty() ||
+          std::find(s.chop_cycle.begin(), s.chop_cycle.end(), 0) != s.chop_cycle.end())
+        throw CaseError(where + ": a chop list holds sizes above 0");
     } else {
       s.chop = j["chop"].get<size_t>();
     }
@@ -223,6 +230,12 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
   s.await = j.value("await", size_t{0});
   s.unread = j.value("unread", 0.0);
   s.gather = j.value("gather", size_t{0});
+  s.until_close = j.value("until_close", 0.0);
+  if (s.until_close < 0 ||
+      (s.until_close > 0 && (s.kind != Step::Kind::frame || s.fragment != 0 || s.compress)))
+    throw CaseError(where + ": until_close is seconds, on one uncompressed frame");
+  if (s.declared && (s.compress || s.fragment != 0 || s.kind != Step::Kind::frame))
+    throw CaseError(where + ": a claimed length goes on one uncompressed frame, not fragmented");
   if (s.gather != 0 && (s.fragment == 0 || s.compress || s.kind != Step::Kind::frame))
     throw CaseError(where + ": gather goes with fragment, on an uncompressed send");
   if (s.with_handshake && s.compress) {
@@ -270,11 +283,11 @@ Expectations events_of(const json& list, const CatalogueOptions& o, const std::s
 // {"by": "tester", "after": "expected"}: the tester closes with 1000 once the expected events
 // arrived. Otherwise who starts the closing handshake, the codes accepted from the peer, whether
 // it must complete cleanly, and the two verdict rules Autobahn attaches to some cases.
-CloseExpectation close_of(const json& c, const std::string& where) {
+CloseExpectation close_of(const json& c, const CatalogueOptions& o, const std::string& where) {
   if (!c.is_object()) throw CaseError(where + ": close must be an object");
   only_keys(c,
             {"by", "after", "codes", "clean", "wrong_endpoint_fatal", "wrong_code_fails", "linger",
-             "drop", "after_close_fails"},
+             "drop", "after_close_fails", "within_bytes"},
             where + " close");
   CloseExpectation x;
   const std::string by = c.at("by").get<std::string>();
@@ -293,6 +306,7 @@ CloseExpectation close_of(const json& c, const std::string& where) {
   x.linger = c.value("linger", 0.0);
   x.drop = c.value("drop", false);  // the server goes away without a close frame (closing.cpp)
   x.after_close_fails = c.value("after_close_fails", false);  // RFC 6455 5.5.1 (case_runner.cpp)
+  if (c.contains("within_bytes")) x.within_bytes = count_of(c["within_bytes"], o, where);
   if (x.drop && (!x.fc1000 || x.require_clean))
     throw CaseError(where + ": close.drop needs after \"expected\" and clean false");
   return x;
@@ -382,7 +396,7 @@ Case case_of(const json& j, const std::string& area, const CatalogueOptions& o,
       if (c.non_strict) c.non_strict->ignore(k);
     }
   }
-  if (j.contains("close")) c.close = close_of(j["close"], where);
+  if (j.contains("close")) c.close = close_of(j["close"], o, where);
   if (j.contains("handshake")) c.handshake = handshake_of(j["handshake"], where);
   if (j.contains("hold")) c.hold = catalogue_detail::hold_of(j["hold"], where);
   if (j.contains("handshake_response")) {

@@ -14,6 +14,7 @@
 
 #include "engine/expectations.hpp"
 #include "engine/payload.hpp"
+#include "engine/result.hpp"
 #include "wsprobe/deflate_params.hpp"
 #include "wsprobe/frame_header.hpp"
 
@@ -25,15 +26,19 @@ struct Step {
   Kind kind = Kind::frame;
   codec::FrameHeader header;  // frame: payload_length is the payload's unless `declared`
   Payload payload;
+  // frame: the payload length the header claims (RFC 6455 5.2), whatever `payload` holds: a
+  // header claiming 2^63-1 bytes followed by the few (or many) bytes the case sends.
+  std::optional<uint64_t> declared;
   codec::LengthForm length_form = codec::LengthForm::minimal;
-  bool close = false;             // frame: our close frame (starts our closing handshake)
-  size_t chop = 0;                // write in pieces of this many bytes (0: one write)
-  bool frame_wise = false;        // flush each frame on its own (Autobahn's sync)
-  size_t fragment = 0;            // split the payload into frames of this size
-  std::vector<size_t> parts;      // write the frame in these byte counts of payload, pausing
-  double pause = 0;               // between parts, seconds
-  std::vector<std::string> tags;  // timeout markers recorded after each pause
-  bool with_handshake = false;    // in the same TCP write as the opening handshake
+  bool close = false;              // frame: our close frame (starts our closing handshake)
+  size_t chop = 0;                 // write in pieces of this many bytes (0: one write)
+  bool frame_wise = false;         // flush each frame on its own (Autobahn's sync)
+  size_t fragment = 0;             // split the payload into frames of this size
+  std::vector<size_t> parts;       // write the frame in these byte counts of payload, pausing
+  double pause = 0;                // between parts, seconds
+  std::vector<std::string> tags;   // timeout markers recorded after each pause
+  std::vector<size_t> chop_cycle;  // write in pieces of these sizes in turn (chop: [1, 2, 3])
+  bool with_handshake = false;     // in the same TCP write as the opening handshake
   // frame: compress the payload with the agreed permessage-deflate parameters (RFC 7692 7.2.1)
   // and set RSV1 on the first frame; `fragment` then splits the compressed bytes.
   bool compress = false;
@@ -53,6 +58,10 @@ struct Step {
   // frame with `fragment`: the fragments are encoded straight into writes of about this many
   // bytes, many frames a write, so 16 million 1-byte fragments are never planned or held whole.
   size_t gather = 0;
+  // Write the step in pieces (its chop, else 16 KiB) while reading, and stop as soon as the
+  // peer's close frame arrives, TCP closes, or a piece is not taken for this many seconds
+  // (scaled): how much a peer takes after a header it had to reject (RFC 6455 10.4). 0: off.
+  double until_close = 0;
   // A repeated step whose payload takes successive windows (PayloadWindows): it stands for
   // `copies` steps, copy k sending window k (its `payload` is window 0), so 1000 messages are held
   // as one step. Other repeated steps are copied (Case::steps holds each).
@@ -79,6 +88,10 @@ struct CloseExpectation {
   // Bytes from the peer after its close frame fail the case (RFC 6455 5.5.1: no data frame may
   // follow a close; 20.3.4 sends data behind its close, which a server must not answer).
   bool after_close_fails = false;
+  // With an until_close step: the peer closed (its close frame or TCP) or stopped taking bytes
+  // before the tester wrote more than this many bytes after the step's frame header; more is
+  // NON-STRICT (it read, or buffered, a payload it had to reject at the header, RFC 6455 10.4).
+  std::optional<uint64_t> within_bytes;
 };
 
 struct HandshakeSpec {
@@ -89,6 +102,15 @@ struct HandshakeSpec {
   std::vector<std::pair<std::string, std::string>> add;
   std::vector<int> expect_status{101};
   std::vector<std::pair<std::string, std::string>> expect_header;
+  // Handshake stress (robustness 20.7): the request-target padded to this many bytes (0: as the
+  // URL has it), and `fill_lines` more header lines of `fill_line_size` bytes each, CRLF
+  // included, made as they are written so that a 64 MiB head is never held.
+  size_t target_size = 0;
+  size_t fill_lines = 0;
+  size_t fill_line_size = 0;
+  // How a server that closes the connection without answering the request is graded (RFC 9110
+  // 5.4 asks for a 4xx; dropping the connection refuses the request all the same).
+  Behavior dropped = Behavior::failed;
 };
 
 // What the tester, as the server, answers to a client's opening handshake (RFC 6455 4.2.2),
@@ -111,11 +133,16 @@ struct HandshakeResponseSpec {
 // the codec's server choice (codec::accept_deflate_offer) with `config`, among the client's
 // offers that carry the parameters `require_offered` names (Autobahn fuzzingserver's accept
 // functions for 13.x ask for client_no_context_takeover or client_max_window_bits only of a
-// client that offered them).
+// client that offered them) and none of those `require_not_offered` names. `add_parameters` are
+// appended to the element the codec answers, allowed or not (a response the client must refuse,
+// RFC 7692 7, with handshake_response.refuse); the agreement stays the codec's.
 struct DeflateAcceptSpec {
   codec::DeflateServerConfig config;
   bool require_client_no_context_takeover = false;  // RFC 7692 7.1.1.2
   bool require_client_max_window_bits = false;      // RFC 7692 7.1.2.2
+  bool without_client_no_context_takeover = false;  // only offers that do not carry it
+  bool without_client_max_window_bits = false;      // likewise (RFC 7692 7.1.2.2)
+  std::vector<std::pair<std::string, std::string>> add_parameters;  // value "": none
 };
 
 // A case's permessage-deflate negotiation (RFC 7692 5, 7.1). Server cases: the Sec-WebSocket-

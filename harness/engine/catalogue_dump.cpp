@@ -69,6 +69,9 @@ json step_json(const Step& s) {
   if (s.copies != 1) j["copies"] = s.copies;
   if (s.unread != 0) j["unread"] = s.unread;
   if (s.gather != 0) j["gather"] = s.gather;  // successive windows, `payload` the first
+  if (!s.chop_cycle.empty()) j["chop_cycle"] = s.chop_cycle;
+  if (s.until_close != 0) j["until_close"] = s.until_close;
+  if (s.declared) j["length"] = *s.declared;
   return j;
 }
 
@@ -145,6 +148,7 @@ json case_json(const Case& c) {
   if (c.close.linger > 0) j["close"]["linger"] = c.close.linger;  // client cases only
   if (c.close.drop) j["close"]["drop"] = true;                    // client cases only
   if (c.close.after_close_fails) j["close"]["after_close_fails"] = true;
+  if (c.close.within_bytes) j["close"]["within_bytes"] = *c.close.within_bytes;
   if (c.handshake) {
     const auto& h = *c.handshake;
     j["handshake"] = {{"method", h.method},
@@ -154,6 +158,10 @@ json case_json(const Case& c) {
                       {"add", h.add},
                       {"expect_status", h.expect_status},
                       {"expect_header", h.expect_header}};
+    if (h.target_size != 0) j["handshake"]["target_size"] = h.target_size;
+    if (h.fill_lines != 0)
+      j["handshake"]["fill"] = {{"lines", h.fill_lines}, {"size", h.fill_line_size}};
+    if (h.dropped != Behavior::failed) j["handshake"]["dropped"] = "non_strict";
   }
   if (c.handshake_response) {
     const auto& h = *c.handshake_response;
@@ -184,6 +192,12 @@ json case_json(const Case& c) {
              {"answer_client_max_window_bits", a.config.answer_client_max_window_bits},
              {"require_client_no_context_takeover", a.require_client_no_context_takeover},
              {"require_client_max_window_bits", a.require_client_max_window_bits}});
+        // Only when set, so that the answers without them dump as before.
+        if (a.without_client_no_context_takeover)
+          accept.back()["without_client_no_context_takeover"] = true;
+        if (a.without_client_max_window_bits)
+          accept.back()["without_client_max_window_bits"] = true;
+        if (!a.add_parameters.empty()) accept.back()["add_parameters"] = a.add_parameters;
       }
       j["deflate"]["accept"] = accept;
     }

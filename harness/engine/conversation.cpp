@@ -26,9 +26,15 @@ Conversation::Conversation(Wire& wire, Sender& sender, Receiver& receiver, CaseR
 bool Conversation::write(std::span<const uint8_t> bytes) {
   if (tcp_closed_ || write_failed_) return false;
   if (unread_ > 0) return write_unread(bytes);
-  const auto r = wire_.write(bytes, wire_.after(write_timeout_));
-  result_.bytes_sent += bytes.size();  // a server watch weighs memory growth against it
+  const auto r = wire_.write(bytes, wire_.after(stall_ > 0 ? stall_ : write_timeout_));
+  const size_t n = r.status == IoStatus::ok ? bytes.size() : r.bytes;
+  result_.bytes_sent += n;  // a server watch weighs memory growth against it
+  frame_written_ += n;
   if (r.status == IoStatus::ok) return true;
+  if (stall_ > 0 && r.status == IoStatus::timeout) {
+    write_stalled_ = true;  // until_close: the peer stopped taking our bytes
+    return false;
+  }
   return abandon(r.message);
 }
 
@@ -135,21 +141,66 @@ void Conversation::send(const Outgoing& frame) {
     if (frame.close_code) result_.local_close_code = frame.close_code;
   }
   in_frame_ = true;
+  frame_written_ = 0;
+  write_stalled_ = false;
+  const bool watch = frame.until_close > 0;
   size_t from = 0;
+  size_t polled = 0;  // where the tester last read between pieces
   for (size_t k = 0; k < frame.cuts.size(); ++k) {
     const size_t to = frame.cuts[k];
-    if (!write_range(frame, from, to)) return;
+    stall_ = watch ? frame.until_close : 0;
+    const bool written = write_range(frame, from, to);
+    stall_ = 0;
+    if (!written && watch) {
+      until_close_stopped(frame, frame_written_, k + 1,
+                          write_stalled_ ? "a write was not taken within " +
+                                               std::to_string(frame.until_close).substr(0, 4) +
+                                               " s (x the timeout scale)"
+                                         : "the write failed");
+      if (!write_stalled_) return;
+      write_failed_ = true;  // it does not read: nothing more is written, what it sends is read
+      break;
+    }
+    if (!written) return;
     from = to;
-    if (k + 1 == frame.cuts.size()) break;
+    if (k + 1 == frame.cuts.size()) {
+      if (watch) {
+        until_close_stopped(
+            frame, frame_written_, k + 1,
+            "all of it was written before " + receiver_.peer() + " closed or stopped taking it");
+      }
+      break;
+    }
     if (frame.pause > 0 && !receiver_.close_received() && alive()) {
       pause(frame.pause, k < frame.tags.size() ? frame.tags[k] : "");
-    } else {
+    } else if (to - polled >= frame.poll_every) {
       poll_now();
+      polled = to;
+    }
+    if (watch && (receiver_.close_received() || !alive())) {
+      // The peer decided: the frame stops here, cut short (it claims more than was sent), as a
+      // raw header claiming 2^63-1 with 4 bytes behind it is (20.2.1); our close answer follows.
+      until_close_stopped(frame, frame_written_, k + 1,
+                          receiver_.close_received() ? receiver_.peer() + "'s close frame arrived"
+                          : tcp_closed_              ? receiver_.peer() + " closed TCP"
+                                                     : receiver_.peer() + " broke the protocol");
+      break;
     }
   }
   in_frame_ = false;
   reply();
   if (frame.poll_after) poll();
+}
+
+void Conversation::until_close_stopped(const Outgoing& frame, uint64_t written, size_t writes,
+                                       const std::string& why) {
+  const uint64_t head = frame.bytes.size();
+  const uint64_t after = written > head ? written - head : 0;
+  taken_ = std::max(taken_.value_or(0), after);
+  wire_.note('*', "until_close: " + why + " after " + std::to_string(after) +
+                      " bytes written after the frame header (" + std::to_string(writes) +
+                      " writes); an upper bound of what " + receiver_.peer() +
+                      " read: the kernel's socket buffers, ours and its, hold part of them");
 }
 
 void Conversation::send_close(uint16_t code, const std::string& why) {
@@ -206,7 +257,7 @@ void Conversation::poll_now() {
 }
 
 void Conversation::pump_until(Clock::time_point deadline, const std::function<bool()>& done) {
-  std::vector<uint8_t> buf(65536);
+  std::vector<uint8_t>& buf = read_buf_;
   while (alive() && !done()) {
     const auto r = wire_.read_some(buf, deadline);
     if (r.status == IoStatus::timeout) return;

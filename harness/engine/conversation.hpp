@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/receiver.hpp"
 #include "engine/sender.hpp"
@@ -51,12 +53,18 @@ class Conversation {
   void unread(double stall);
   // The peer stalled our writes during the unread step: it bounds what it holds for us.
   [[nodiscard]] bool stalled() const { return stalled_; }
+  // Step::until_close: the bytes written after the frame header when the step stopped (the
+  // peer's close, its TCP close, a piece not taken), the most of any such step; none if none ran.
+  [[nodiscard]] std::optional<uint64_t> taken_after_header() const { return taken_; }
 
  private:
   bool write(std::span<const uint8_t> bytes);
   // write() in the unread mode: reads nothing until a write stalls, then reads between writes.
   bool write_unread(std::span<const uint8_t> bytes);
   bool abandon(const std::string& message);
+  // An until_close frame stopped: notes why and how much was written after its header.
+  void until_close_stopped(const Outgoing& frame, uint64_t written, size_t writes,
+                           const std::string& why);
   // Bytes [from, to) of the frame, its payload masked as it goes out.
   bool write_range(const Outgoing& frame, size_t from, size_t to);
   // Answers what the receiver asked for, at a frame boundary only.
@@ -77,6 +85,11 @@ class Conversation {
   bool stalled_ = false;
   uint64_t unread_sent_ = 0;  // bytes written in the unread mode before the stall
   size_t unread_writes_ = 0;  // frames (or batches) sent in the unread mode
+  double stall_ = 0;          // until_close: a write not taken this long stops the frame
+  bool write_stalled_ = false;
+  uint64_t frame_written_ = 0;  // bytes of the frame being sent written so far
+  std::optional<uint64_t> taken_;
+  std::vector<uint8_t> read_buf_ = std::vector<uint8_t>(65536);  // pump_until's, allocated once
 };
 
 }  // namespace wsprobe::harness

@@ -38,9 +38,17 @@ std::optional<codec::DeflateAccept> accept_client_deflate(
       if (!params) continue;  // RFC 7692 7: declined (the codec's choice skips it too)
       if (a.require_client_no_context_takeover && !params->client_no_context_takeover) continue;
       if (a.require_client_max_window_bits && !params->client_max_window_bits) continue;
+      if (a.without_client_no_context_takeover && params->client_no_context_takeover) continue;
+      if (a.without_client_max_window_bits && params->client_max_window_bits) continue;
       offers.push_back(element);
     }
-    if (auto accepted = codec::accept_deflate_offer(offers, a.config)) return accepted;
+    auto accepted = codec::accept_deflate_offer(offers, a.config);
+    if (!accepted) continue;
+    // The tester's own additions, allowed or not (RFC 7692 7: a response the client must
+    // refuse); the agreement stays the codec's.
+    for (const auto& p : a.add_parameters)
+      accepted->response.params.push_back(p);
+    return accepted;
   }
   return std::nullopt;
 }

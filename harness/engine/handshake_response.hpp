@@ -22,7 +22,8 @@ std::string build_case_response(const HandshakeResponseSpec& spec,
 
 // The tester's answer to the client's permessage-deflate offers in a client case (RFC 7692 5,
 // 7.1): each of spec.accept in turn, by the codec's server choice, among the offers that carry
-// what it requires; nullopt when none accepts (the case is then UNIMPLEMENTED).
+// what it requires and none of what it excludes, with its add_parameters appended to the element;
+// nullopt when none accepts (the case is then UNIMPLEMENTED).
 std::optional<codec::DeflateAccept> accept_client_deflate(
     const DeflateSpec& spec, std::span<const codec::ExtensionOffer> offered);
 

@@ -6,6 +6,7 @@
 
 #include "engine/describe.hpp"
 #include "engine/handshake_response.hpp"
+#include "engine/stressed_request.hpp"
 #include "wsprobe/handshake.hpp"
 
 namespace wsprobe::harness {
@@ -35,7 +36,8 @@ bool append_first_frame(const Case& c, const Sender& sender, std::vector<uint8_t
 codec::PreparedRequest case_request(const Case& c, const Url& url, const Sender& sender) {
   codec::ClientOptions options;
   options.host = url.host_header();
-  options.target = url.target;
+  // Handshake stress (RFC 9112 3): a request-target padded to the case's size.
+  options.target = c.handshake ? padded_target(url.target, c.handshake->target_size) : url.target;
   options.extra_headers = {{"User-Agent", "wsprobe"}};
   codec::PreparedRequest req =
       codec::prepare_request(options, codec::generate_key(sender.random()));
@@ -68,6 +70,12 @@ codec::PreparedRequest case_request(const Case& c, const Url& url, const Sender&
   return req;
 }
 
+// Whether the case takes a refusal (a status other than 101) as an answer.
+bool refusal_expected(const HandshakeSpec& spec) {
+  return std::any_of(spec.expect_status.begin(), spec.expect_status.end(),
+                     [](int s) { return s != 101; });
+}
+
 // A case that expects a refusal: the status and headers it lists (RFC 6455 4.2.1, 4.4).
 void judge_refusal(const Case& c, const codec::HttpResponse& response, Wire& wire, CaseResult& r) {
   const auto& spec = *c.handshake;
@@ -91,7 +99,11 @@ void judge_refusal(const Case& c, const codec::HttpResponse& response, Wire& wir
     r.reason = status;
   } else {
     r.behavior = Behavior::non_strict;
-    r.reason = status + "; the expected status is " + std::to_string(spec.expect_status.front());
+    std::string statuses;
+    for (const int s : spec.expect_status) {
+      if (s != 101) statuses += (statuses.empty() ? "" : " or ") + std::to_string(s);
+    }
+    r.reason = status + "; the expected status is " + statuses;
   }
   wire.note('*', r.reason);
 }
@@ -226,6 +238,56 @@ void agree_as_server(const Case& c, const codec::HttpRequest& request,
   answer.selected_extensions.push_back(std::move(accepted->response));
 }
 
+// Handshake stress: the request written in pieces made as they go (engine/stressed_request.hpp),
+// with a look at what came back between them, so that a server answering early (a 431 after its
+// limit) or closing stops the writing. Returns the bytes written; `closed` tells whether the
+// server ended the connection meanwhile.
+uint64_t write_stressed(const Case& c, const std::string& head, codec::ClientHandshake& handshake,
+                        Wire& wire, Clock::time_point deadline, bool& closed) {
+  StressedHead pieces(head, *c.handshake);
+  uint64_t written = 0;
+  std::vector<uint8_t> buf(16384);
+  closed = false;
+  auto look = [&] {
+    const auto got = wire.read_some(buf, Transport::no_wait);
+    if (got.status == IoStatus::ok) handshake.feed({buf.data(), got.bytes});
+    if (got.status == IoStatus::closed || got.status == IoStatus::error) closed = true;
+    return !closed && handshake.status() == codec::HandshakeStatus::incomplete;
+  };
+  for (auto piece = pieces.next(); !piece.empty(); piece = pieces.next()) {
+    while (!piece.empty()) {
+      // A short deadline per write: a server that answered and stopped reading is seen at once.
+      const auto w =
+          wire.write(piece, std::min(deadline, Clock::now() + std::chrono::milliseconds(50)));
+      written += w.bytes;
+      piece = piece.subspan(w.bytes);
+      if (w.status == IoStatus::closed || w.status == IoStatus::error) closed = true;
+      if (!look() || Clock::now() >= deadline) {
+        wire.note('>', "request: " + std::to_string(written) + " of its " +
+                           std::to_string(pieces.size()) + " bytes written");
+        return written;
+      }
+    }
+  }
+  wire.note('>', "request: all " + std::to_string(written) + " bytes written");
+  return written;
+}
+
+// A stressed request the server ended the connection on without an answer: a refusal, not the
+// 4xx RFC 9110 5.4 asks for; graded as the case says (HandshakeSpec::dropped).
+void judge_dropped(const Case& c, uint64_t written, Wire& wire, CaseResult& r) {
+  r.reason = "the server closed the connection without an answer, after " +
+             std::to_string(written) + " bytes of the request";
+  if (c.handshake->dropped == Behavior::failed) {
+    handshake_failed(r, wire, r.reason);
+    return;
+  }
+  r.behavior = c.handshake->dropped;
+  r.behavior_close = CloseBehavior::ok;
+  r.reason += " (" + rfc_reference(c) + " asks for a 4xx)";
+  wire.note('*', r.reason);
+}
+
 }  // namespace
 
 std::string describe_agreement(const codec::DeflateAgreement& a) {
@@ -252,12 +314,38 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
   codec::ClientHandshake handshake(case_request(c, url, sender));
   const std::string& request = handshake.request_bytes();
   r.http_request = request;
-  wire.note('>', "opening handshake: " + request.substr(0, request.find("\r\n")));
-  std::vector<uint8_t> first(request.begin(), request.end());
-  o.first_step_sent = append_first_frame(c, sender, first, wire);
-  if (wire.write(first, deadline).status != IoStatus::ok) {
-    handshake_failed(r, wire, "the server closed the connection during the opening handshake");
-    return o;
+  const std::string line = request.substr(0, request.find("\r\n"));
+  wire.note('>', "opening handshake: " + (line.size() <= 200
+                                              ? line
+                                              : line.substr(0, 200) + "... (" +
+                                                    std::to_string(line.size()) + " bytes)"));
+  const bool stress = c.handshake && stressed(*c.handshake);
+  uint64_t written = 0;
+  if (stress) {
+    constexpr size_t shown = 2048;  // a 64 KiB target is evidence enough in its first 2 KiB
+    if (request.size() > shown) {
+      r.http_request =
+          request.substr(0, shown) + "... (" + std::to_string(request.size()) + " bytes)";
+    }
+    if (c.handshake->fill_lines > 0) {
+      r.http_request += "(and before the empty line " + std::to_string(c.handshake->fill_lines) +
+                        " X-Fill-* lines of " + std::to_string(c.handshake->fill_line_size) +
+                        " bytes)";
+    }
+    bool closed = false;
+    written = write_stressed(c, request, handshake, wire, deadline, closed);
+    r.bytes_sent += written;  // a server watch weighs memory growth against what was sent
+    if (closed && handshake.status() == codec::HandshakeStatus::incomplete) {
+      judge_dropped(c, written, wire, r);
+      return o;
+    }
+  } else {
+    std::vector<uint8_t> first(request.begin(), request.end());
+    o.first_step_sent = append_first_frame(c, sender, first, wire);
+    if (wire.write(first, deadline).status != IoStatus::ok) {
+      handshake_failed(r, wire, "the server closed the connection during the opening handshake");
+      return o;
+    }
   }
   std::vector<uint8_t> buf(16384);
   while (handshake.status() == codec::HandshakeStatus::incomplete) {
@@ -268,7 +356,12 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
       return o;
     }
     if (got.status != IoStatus::ok) {
-      handshake_failed(r, wire, "the server closed the connection before answering the handshake");
+      if (stress) {
+        judge_dropped(c, written, wire, r);
+      } else {
+        handshake_failed(r, wire,
+                         "the server closed the connection before answering the handshake");
+      }
       return o;
     }
     handshake.feed({buf.data(), got.bytes});
@@ -280,9 +373,25 @@ Opening open_as_client(const Case& c, const Url& url, const TlsOptions& tls, Wir
     return o;
   }
   wire.note('<', "handshake response: " + r.http_response.substr(0, r.http_response.find("\r\n")));
-  if (c.handshake && std::find(c.handshake->expect_status.begin(), c.handshake->expect_status.end(),
-                               101) == c.handshake->expect_status.end()) {
+  const int status = handshake.response().status;
+  const bool must_refuse =
+      c.handshake && std::find(c.handshake->expect_status.begin(), c.handshake->expect_status.end(),
+                               101) == c.handshake->expect_status.end();
+  if (stress && must_refuse && status == 101) {
+    handshake_failed(r, wire,
+                     "the server accepted (101) a head of " + std::to_string(written) +
+                         " bytes it must refuse: no cap on the size of its opening handshake");
+    return o;
+  }
+  if (must_refuse || (c.handshake && status != 101 && refusal_expected(*c.handshake))) {
     judge_refusal(c, handshake.response(), wire, r);
+    return o;
+  }
+  if (stress && status == 101 && written < stressed_size(request.size(), *c.handshake)) {
+    handshake_failed(r, wire,
+                     "the server answered 101 after " + std::to_string(written) +
+                         " bytes, before the request's end (RFC 9112 2.1: the head ends with an "
+                         "empty line)");
     return o;
   }
   if (c.deflate && c.deflate->decline_ok && handshake.response().status != 101) {

@@ -11,6 +11,33 @@ namespace {
 
 // Payloads above this are written from the case, masked piece by piece, not copied whole.
 constexpr size_t stream_threshold = size_t{1} << 20;
+// The pieces of an until_close step without a chop of its own.
+constexpr size_t until_close_piece = size_t{16} << 10;
+// A dribbled write unit (a chop cycle, a gathered chop) reads between pieces this often, bytes.
+constexpr size_t dribble_poll_every = size_t{4} << 10;
+
+// Where the writes of `size` bytes end: pieces of `chop` bytes, or of the sizes of `cycle` in
+// turn (starting again with each write unit), the last piece whatever is left.
+std::vector<size_t> cuts_of(size_t size, size_t chop, const std::vector<size_t>& cycle) {
+  std::vector<size_t> cuts;
+  if (chop != 0 || !cycle.empty()) {
+    for (size_t at = 0, k = 0;; ++k) {
+      at += chop != 0 ? chop : cycle[k % cycle.size()];
+      if (at >= size) break;
+      cuts.push_back(at);
+    }
+  }
+  cuts.push_back(size);
+  return cuts;
+}
+
+// " in writes of 1, 2, 3 bytes in turn" for a chop cycle.
+std::string describe_cycle(const std::vector<size_t>& cycle) {
+  std::string out = " in writes of ";
+  for (size_t k = 0; k < cycle.size(); ++k)
+    out += (k == 0 ? "" : ", ") + std::to_string(cycle[k]);
+  return out + (cycle.size() == 1 ? " bytes" : " bytes in turn");
+}
 
 // splitmix64: a small, well-mixed stream from one 64-bit state.
 uint64_t next_u64(uint64_t& state) {
@@ -55,11 +82,13 @@ std::vector<uint8_t> Sender::frame_bytes(const Step& s) const {
 
 Outgoing Sender::frame(const Step& s) const {
   Outgoing o;
-  if (s.payload.size() > stream_threshold) {
+  // A claimed length, or a step stopped part-way (until_close), streams the payload after the
+  // header: the bytes after it are counted, and a 2^63-1 claim is never its payload.
+  if (s.payload.size() > stream_threshold || s.declared || s.until_close > 0) {
     codec::FrameHeader h = s.header;
     if (server_) h.masked = !h.masked;
     if (h.masked) random_(h.mask);
-    h.payload_length = s.payload.size();
+    h.payload_length = s.declared.value_or(s.payload.size());
     o.bytes.resize(codec::max_header_size);
     o.bytes.resize(codec::encode_header(h, o.bytes, s.length_form));
     o.payload = s.payload;
@@ -68,10 +97,15 @@ Outgoing Sender::frame(const Step& s) const {
     o.bytes = frame_bytes(s);
   }
   o.description = describe_frame(s.header, s.payload, server_);
+  if (s.declared) {
+    o.description += ", its header claiming " + std::to_string(*s.declared) + " bytes (" +
+                     std::to_string(s.payload.size()) + " sent)";
+  }
   o.close = s.close;
   if (s.close && s.payload.size() >= 2)
     o.close_code = static_cast<uint16_t>(s.payload.at(0) << 8 | s.payload.at(1));
   o.poll_after = s.frame_wise || s.chop != 0;
+  o.until_close = s.until_close;
   if (!s.parts.empty()) {
     // One frame whose payload goes out in parts with pauses (Autobahn 6.4.3/6.4.4); the header
     // goes with the first part.
@@ -85,11 +119,13 @@ Outgoing Sender::frame(const Step& s) const {
     o.tags = s.tags;
   } else if (s.chop != 0) {
     o.description += " in " + std::to_string(s.chop) + "-byte writes";
-    for (size_t at = s.chop; at < o.size(); at += s.chop)
-      o.cuts.push_back(at);
-    o.cuts.push_back(o.size());
+    o.cuts = cuts_of(o.size(), s.chop, {});
+  } else if (!s.chop_cycle.empty()) {
+    o.description += describe_cycle(s.chop_cycle);
+    o.cuts = cuts_of(o.size(), 0, s.chop_cycle);
+    o.poll_every = dribble_poll_every;
   } else {
-    o.cuts.push_back(o.size());
+    o.cuts = cuts_of(o.size(), s.until_close > 0 ? until_close_piece : 0, {});
   }
   return o;
 }
@@ -148,10 +184,10 @@ void Sender::for_each_frame(const Step& s, const std::function<bool(const Outgoi
       Outgoing o;
       o.bytes = s.raw;
       o.description = "raw bytes " + describe_bytes(s.raw);
-      for (size_t at = s.chop; s.chop != 0 && at < o.bytes.size(); at += s.chop)
-        o.cuts.push_back(at);
-      o.cuts.push_back(o.bytes.size());
+      if (!s.chop_cycle.empty()) o.description += describe_cycle(s.chop_cycle);
+      o.cuts = cuts_of(o.bytes.size(), s.chop, s.chop_cycle);
       o.poll_after = s.frame_wise || s.chop != 0;
+      if (!s.chop_cycle.empty()) o.poll_every = dribble_poll_every;
       (void)each(o);
       break;
     }
@@ -220,9 +256,16 @@ void Sender::gathered(const Step& m, const std::function<bool(const Outgoing&)>&
     o.description = "frames " + std::to_string(first + 1) + " to " +
                     std::to_string(first + frames) + " of a " + std::to_string(n) +
                     "-byte message (opcode " + std::to_string(m.header.opcode) + ") in " +
-                    std::to_string(m.fragment) + "-byte fragments, in one write of " +
+                    std::to_string(m.fragment) + "-byte fragments, " +
+                    (m.chop == 0 && m.chop_cycle.empty() ? "in one write of " : "") +
                     std::to_string(o.bytes.size()) + " bytes";
-    o.cuts.assign(1, o.bytes.size());
+    // A chop cuts the gathered bytes whatever the frames: pieces end one frame and begin the
+    // next, headers cut at any offset (a peer's parser state carried across reads).
+    if (m.chop != 0)
+      o.description += " cut across frames in " + std::to_string(m.chop) + "-byte writes";
+    if (!m.chop_cycle.empty()) o.description += " cut across frames" + describe_cycle(m.chop_cycle);
+    o.cuts = cuts_of(o.bytes.size(), m.chop, m.chop_cycle);
+    o.poll_every = dribble_poll_every;
     if (!each(o)) return;
     first += frames;
     frames = 0;

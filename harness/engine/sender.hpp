@@ -37,6 +37,12 @@ struct Outgoing {
   bool close = false;                  // our close frame: starts (or answers) the closing handshake
   std::optional<uint16_t> close_code;  // the code it carries, if any
   bool poll_after = false;             // read what arrived once written (Autobahn's sync)
+  // Step::until_close: read between the pieces and stop at the peer's close, its TCP close, or a
+  // piece not taken for this many seconds; the frame's header is `bytes` (its payload streamed).
+  double until_close = 0;
+  // Between pieces the tester reads what came back once this many bytes went out since it last
+  // did (0: after every piece): a frame dribbled in 1-3 byte writes is not a read per write.
+  size_t poll_every = 0;
 };
 
 // Builds frames as the tester in `role`: a client's frames are masked, a server's are not; a step

@@ -46,9 +46,18 @@ std::string describe_answer(const DeflateAcceptSpec& a) {
   std::vector<std::string> needs;
   if (a.require_client_no_context_takeover) needs.emplace_back("client_no_context_takeover");
   if (a.require_client_max_window_bits) needs.emplace_back("client_max_window_bits");
+  std::vector<std::string> excluded;
+  if (a.without_client_no_context_takeover) excluded.emplace_back("client_no_context_takeover");
+  if (a.without_client_max_window_bits) excluded.emplace_back("client_max_window_bits");
   std::string d = "the first valid offer" +
-                  std::string(needs.empty() ? "" : " carrying " + join(needs, " and "));
-  return d + (asks.empty() ? ", asking nothing" : ", asking " + join(asks, ", "));
+                  std::string(needs.empty() ? "" : " carrying " + join(needs, " and ")) +
+                  std::string(excluded.empty() ? "" : " without " + join(excluded, " or "));
+  d += asks.empty() ? ", asking nothing" : ", asking " + join(asks, ", ");
+  std::vector<std::string> added;
+  for (const auto& [name, value] : a.add_parameters)
+    added.push_back(value.empty() ? name : name + "=" + value);
+  if (!added.empty()) d += ", adding " + join(added, "; ") + " to its answer";
+  return d;
 }
 
 // The case's permessage-deflate negotiation in each role it runs in (RFC 7692 5, 7.1).

@@ -54,10 +54,11 @@ def read_head(conn):
     return head.decode("latin-1"), rest
 
 
-def handshake(conn, extensions=lambda offered: ""):
+def handshake(conn, extensions=lambda offered: "", read=read_head):
     """Answers the upgrade; returns the bytes after the head, or None if refused. `extensions`
-    maps the client's Sec-WebSocket-Extensions to the server's answer ("" for none)."""
-    head, rest = read_head(conn)
+    maps the client's Sec-WebSocket-Extensions to the server's answer ("" for none); `read` reads
+    the head (read_head: at most 64 KiB, closing without an answer past it)."""
+    head, rest = read(conn)
     if head is None:
         return None
     headers = {}

@@ -428,5 +428,30 @@ TEST(CaseSelection, BuiltInHandshakeCasesAreServerOnly) {
   }
 }
 
+TEST(CatalogueLoader, ReadsDribblesClaimedLengthsAndTheBytesAPeerMayTake) {
+  json c = minimal("20.2.7");
+  c["steps"] = json::parse(R"([{"send": {"opcode": "text", "payload": "ab"}, "fragment": 1,
+      "gather": 64, "chop": [1, 2, 3]}, {"send": {"opcode": "binary", "length": {"limit": 2},
+      "payload": {"repeat_hex": "00", "count": {"limit": 1, "add": 1}}}, "until_close": 1.5}])");
+  c["close"] = json::parse(R"({"by": "peer", "codes": [1009], "clean": false,
+      "within_bytes": {"limit": 1, "divide": 2}})");
+  const Case k = load_one(c, 100);
+  ASSERT_EQ(k.steps.size(), 2U);
+  EXPECT_EQ(k.steps[0].chop_cycle, (std::vector<size_t>{1, 2, 3}));
+  EXPECT_EQ(k.steps[0].chop, 0U);
+  EXPECT_EQ(k.steps[1].declared, uint64_t{200});  // RFC 6455 5.2: the header's claim
+  EXPECT_EQ(k.steps[1].payload.size(), 101U);
+  EXPECT_EQ(k.steps[1].until_close, 1.5);
+  EXPECT_EQ(k.close.within_bytes, uint64_t{50});
+  json bad = minimal();
+  bad["steps"] = json::parse(R"([{"send": {"opcode": "text", "payload": "a"}, "chop": [1, 0]}])");
+  EXPECT_NE(load_error(bad).find("a chop list holds sizes above 0"), std::string::npos);
+  bad["steps"] = json::parse(R"([{"send": {"opcode": "text", "payload": "ab", "length": 9},
+      "fragment": 1}])");
+  EXPECT_NE(load_error(bad).find("a claimed length goes on one"), std::string::npos);
+  bad["steps"] = json::parse(R"([{"raw": "8100", "until_close": 1}])");
+  EXPECT_NE(load_error(bad).find("until_close is seconds"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wsprobe::harness

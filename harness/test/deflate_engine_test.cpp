@@ -190,6 +190,37 @@ TEST(DeflateCatalogue, ReadsHowTheTesterAnswersAClientsOffersAsAutobahnsFuzzings
   EXPECT_NE(error.find("require_offered names"), std::string::npos) << error;
 }
 
+TEST(DeflateCatalogue, AnswersAnUnofferedParameterOnlyToAnOfferWithoutIt) {
+  // 34.4.1: only an offer without client_max_window_bits, answered with it all the same (RFC
+  // 7692 7.1.2.2 forbids it: the client must refuse); the agreement stays the codec's.
+  std::string error;
+  const auto cat = load(R"({"id": "1", "rfc": "RFC 7692 7.1.2.2", "description": "d",
+    "expectation": "e", "roles": ["client"], "deflate": {"accept": [
+      {"require_not_offered": ["client_max_window_bits"],
+       "add_parameters": [["client_max_window_bits", "10"], ["x-flag", ""]]}]}})",
+                        error);
+  ASSERT_TRUE(cat) << error;
+  const DeflateSpec& spec = *cat->cases.at(0).deflate;
+  EXPECT_EQ(answer(spec, "permessage-deflate; client_max_window_bits"), "none");
+  EXPECT_EQ(answer(spec,
+                   "permessage-deflate; client_max_window_bits=12, permessage-deflate; "
+                   "server_no_context_takeover"),
+            "permessage-deflate; server_no_context_takeover; client_max_window_bits=10; x-flag");
+  const auto a = accept_client_deflate(spec, offered("permessage-deflate"));
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->agreement.client_max_window_bits, codec::max_window_bits);
+  // A name both required and excluded, and a malformed parameter, are refused.
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "roles": ["client"], "deflate": {"accept": [{"require_offered": ["client_max_window_bits"],
+    "require_not_offered": ["client_max_window_bits"]}]}})",
+                    error));
+  EXPECT_NE(error.find("name the same parameter"), std::string::npos) << error;
+  EXPECT_FALSE(load(R"({"id": "1", "rfc": "5", "description": "d", "expectation": "e",
+    "roles": ["client"], "deflate": {"accept": [{"add_parameters": [["", "1"]]}]}})",
+                    error));
+  EXPECT_NE(error.find("add_parameters is"), std::string::npos) << error;
+}
+
 TEST(DataSets, TheCompressionDocumentsHaveAutobahnsSizesAndKinds) {
   const std::pair<const char*, size_t> sets[] = {{"json-document", 194056},
                                                  {"bitmap-512", 263222},

@@ -189,6 +189,44 @@ TEST(Conversation, WritesALargeFrameFromTheCaseWithoutChangingABit) {
   EXPECT_EQ(h.written, expected);
 }
 
+TEST(Sender, ACycleOfChopsCutsGatheredFramesAcrossTheirBoundaries) {
+  Step s = text_step(5, 0);
+  s.header.rsv = 0;
+  s.fragment = 1;  // five 7-byte frames
+  s.gather = 1024;
+  s.chop_cycle = {1, 2, 3};
+  Sender sender(codec::Role::client, seeded_random(0, "x"));
+  const auto writes = sender.plan(s);
+  ASSERT_EQ(writes.size(), 1U);  // one gathered unit of 35 bytes
+  EXPECT_EQ(writes[0].cuts, (std::vector<size_t>{1, 3, 6, 7, 9, 12, 13, 15, 18, 19, 21, 24, 25, 27,
+                                                 30, 31, 33, 35}));
+  // Pieces straddle frames (bytes 13-14 end frame 2 and begin frame 3's header), yet the bytes
+  // are the five frames of one message (RFC 6455 5.4).
+  size_t texts = 0;
+  for (const auto& e : read_as_server(writes[0].bytes))
+    texts += std::holds_alternative<codec::FrameHeaderEvent>(e) ? 1 : 0;
+  EXPECT_EQ(texts, 5U);
+}
+
+TEST(Conversation, AnUntilCloseStepStopsAtThePeersCloseAndCountsWhatFollowedTheHeader) {
+  Step s = text_step(1 << 20, 0);
+  s.header.rsv = 0;
+  s.header.opcode = 0x2;
+  s.declared = uint64_t{1} << 62;  // RFC 6455 5.2: a claim far over any limit
+  s.until_close = 1.0;
+  // The server fails the connection with 1009 once it has seen the first 16 KiB write.
+  Harness h({{1, server_frame(0x8, {0x03, 0xF1})}});
+  const auto frames = h.sender.plan(s);
+  ASSERT_EQ(frames.size(), 1U);
+  EXPECT_EQ(frames[0].bytes.size(), 14U);  // the header alone, the payload streamed
+  h.conversation.send(frames[0]);
+  ASSERT_TRUE(h.receiver.close_received());
+  ASSERT_TRUE(h.conversation.taken_after_header().has_value());
+  EXPECT_EQ(*h.conversation.taken_after_header(), (16U << 10) - 14);
+  // Our close answer follows the bytes written, the rest of the claim never sent.
+  EXPECT_EQ(h.written.size(), (16U << 10) + 6 + 2);
+}
+
 // --- judging ---
 
 Case fc1000_case() {

@@ -28,6 +28,8 @@ extension:
   deflate-ignores-window    compresses with a 32 KiB window whatever client_max_window_bits says
                             (RFC 7692 7.1.2.2), keeping its context across messages
   deflate-rsv1-continuation takes RSV1 on a continuation frame as part of the message (RFC 7692 6)
+  deflate-unoffered-window  offers `permessage-deflate` alone and takes a client_max_window_bits the
+                            server answers all the same (RFC 7692 7.1.2.2: it may not)
 
 usage: flawed_clients.py FLAW URL AGENT   (URL: the tester's, e.g. ws://127.0.0.1:9001/)
 Every read is bounded in time: the client never hangs on a silent tester."""
@@ -47,6 +49,7 @@ LIMIT = 16 << 20  # as the reference client's: 16 MiB
 READ_TIMEOUT = 10.0
 HANG = 4.0  # ignores-eof: longer than the case's timeout (33.2: 2 s), shorter than a test's patience
 DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"
+PLAIN_OFFER = "permessage-deflate"  # deflate-unoffered-window's
 TAIL = b"\x00\x00\xff\xff"  # RFC 7692 7.2.1: removed after compressing, 7.2.2: restored to inflate
 
 
@@ -75,7 +78,8 @@ class Client:
 
     def handshake(self, host, port, target):
         key = base64.b64encode(os.urandom(16)).decode()
-        offer = f"Sec-WebSocket-Extensions: {DEFLATE_OFFER}\r\n" if self.flaw.startswith("deflate") else ""
+        element = PLAIN_OFFER if self.flaw == "deflate-unoffered-window" else DEFLATE_OFFER
+        offer = f"Sec-WebSocket-Extensions: {element}\r\n" if self.flaw.startswith("deflate") else ""
         request = (f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
                    f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n{offer}\r\n")
         self.sock.sendall(request.encode())
@@ -117,6 +121,9 @@ class Client:
         for param in params:
             key, _, value = param.partition("=")
             if name != "permessage-deflate" or key in seen or key not in agreed:
+                return False
+            # RFC 7692 7.1.2.2: answered only to an offer that carries it (the flaw: taken anyway)
+            if key == "client_max_window_bits" and key not in offer and self.flaw != "deflate-unoffered-window":
                 return False
             seen.add(key)
             if key.endswith("no_context_takeover"):

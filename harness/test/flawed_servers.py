@@ -25,6 +25,15 @@ Standard library only. Otherwise a correct echo server (masking, RSV bits, opcod
                          read: echoes the text, answers the ping (RFC 6455 5.5.1, 20.3.4)
   per-frame-limit        checks each frame against the limit (--limit), never the message: a
                          message over it in small fragments is echoed (20.1.1, 20.1.5)
+  reads-claimed-payload  on a length above the limit, reads (and drops) the payload the header
+                         claims, up to the limit, before failing the connection with 1009: what
+                         it says is right, what it read is not (20.2.7, 20.2.8)
+  no-header-limit        reads the opening handshake's head whatever its size, holding all of it
+                         (no cap on handshake headers): 64 MiB of header lines are read and
+                         accepted (20.7.4)
+  fragment-count-limit   limits a message's fragment count (more than MAX_FRAGMENTS fails it with
+                         1009), not its bytes: a message over the limit in a few large fragments is
+                         echoed (20.1.1), one under it in 131,073 1-byte fragments refused (20.1.4)
   thread-pool            connections are served by a pool of POOL_THREADS threads, each blocked
                          on its connection until it ends: POOL_THREADS slow or silent handshakes
                          leave a fresh client unserved (20.6.x)
@@ -38,7 +47,7 @@ import struct
 import threading
 import time
 
-from broken_servers import frame, handshake  # the same upgrade and frame writer as the other test peers
+from broken_servers import frame, handshake, read_head  # the same upgrade and frame writer as the other test peers
 
 LIMIT = 16 << 20
 PREALLOC_CAP = 128 << 20
@@ -46,6 +55,21 @@ HOLD_SECONDS = 0.3
 STALL_SECONDS = 60
 IDLE_SECONDS = 30  # a connection that sends nothing for this long is closed
 POOL_THREADS = 64
+MAX_FRAGMENTS = 131072  # the fragment-count-limit flaw's only limit on a message
+
+
+def read_whole_head(conn):
+    """The head, however large (the no-header-limit flaw): every byte read is held."""
+    data = bytearray()
+    while True:
+        chunk = conn.recv(1 << 20)
+        if not chunk:
+            return None, b""
+        start = max(0, len(data) - 3)
+        data += chunk
+        end = data.find(b"\r\n\r\n", start)
+        if end >= 0:
+            return data[:end].decode("latin-1"), bytes(data[end + 4:])
 
 
 class ProtocolError(Exception):
@@ -87,6 +111,19 @@ class Server:
         state["at"] = at + n
         return bytes(buf[at:at + n])
 
+    def drop(self, conn, state, n):
+        """Reads n bytes and keeps none of them."""
+        buf = state["buf"]
+        held = len(buf) - state["at"]
+        del buf[:]
+        state["at"] = 0
+        n -= min(n, held)
+        while n > 0:
+            chunk = conn.recv(min(n, 1 << 20))
+            if not chunk:
+                raise EOFError
+            n -= len(chunk)
+
     def send(self, conn, state, data):
         if self.mode == "unbounded-output":
             state["out"].put(data)  # no bound: the flaw
@@ -120,6 +157,8 @@ class Server:
                 claimed = b"\x01" * min(n, PREALLOC_CAP)  # written, so resident
                 time.sleep(HOLD_SECONDS)
                 del claimed
+            if self.mode == "reads-claimed-payload":
+                self.drop(conn, state, min(n, self.limit))
             raise ProtocolError(1009)  # RFC 6455 7.4.1, at the header
         key = self.take(conn, state, 4)
         return b0 & 0x80, opcode, unmask(self.take(conn, state, n), key)
@@ -129,7 +168,7 @@ class Server:
         if self.stalled.is_set():
             self.stall()
             return
-        rest = handshake(conn)
+        rest = handshake(conn, read=read_whole_head if self.mode == "no-header-limit" else read_head)
         if rest is None:
             return
         state = {"buf": bytearray(rest), "at": 0}
@@ -145,7 +184,7 @@ class Server:
                 writer.join()
 
     def converse(self, conn, state):
-        message, message_op = bytearray(), 0
+        message, message_op, fragments = bytearray(), 0, 0
         while True:
             try:
                 fin, op, payload = self.read_frame(conn, state)
@@ -167,10 +206,15 @@ class Server:
                 self.send(conn, state, frame(10, payload))
             elif op in (1, 2, 0):
                 if op:
-                    message, message_op = bytearray(payload), op
+                    message, message_op, fragments = bytearray(payload), op, 1
                 else:
                     message += payload
-                if len(message) > self.limit and self.mode != "per-frame-limit":
+                    fragments += 1
+                if self.mode == "fragment-count-limit":
+                    if fragments > MAX_FRAGMENTS:
+                        self.send(conn, state, frame(8, struct.pack("!H", 1009)))
+                        return
+                elif len(message) > self.limit and self.mode != "per-frame-limit":
                     self.send(conn, state, frame(8, struct.pack("!H", 1009)))
                     return
                 if fin:
@@ -190,6 +234,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["crash-on-64bit-length", "preallocate", "stall-after-bad-frame",
                                          "unbounded-output", "answers-after-close", "per-frame-limit",
+                                         "reads-claimed-payload", "no-header-limit", "fragment-count-limit",
                                          "thread-pool"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--limit", type=int, default=LIMIT, help="the message limit, bytes")

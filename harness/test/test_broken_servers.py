@@ -48,6 +48,17 @@ def test_server_accepting_unmasked_frames_fails_the_masking_cases(wsprobe, broke
     assert "did not fail the connection" in details["15.1.1"]["reason"] or "expected nothing" in details["15.1.1"]["reason"]
 
 
+def test_server_delivering_a_violating_frame_fails_the_robustness_cases_that_send_one(wsprobe, broken_server, tmp_path):
+    # RFC 6455 5.1, 5.2: an unmasked frame, or one with RSV2 and no extension, fails the
+    # connection; this server checks neither and echoes them, delivering them (20.4.x).
+    url = broken_server("accept-unmasked")
+    proc, results, details, _ = run_tester(wsprobe, url, ["20.4.*"], tmp_path)
+    check(proc, results, details, ["20.4.1", "20.4.2", "20.4.3"], "received ")
+    assert "text 'unmasked'" in details["20.4.1"]["reason"]
+    assert "text 'rsv2'" in details["20.4.2"]["reason"]
+    assert "binary" in " ".join(details["20.4.3"]["received"]), details["20.4.3"]["received"]
+
+
 def test_server_never_answering_a_close_is_unclean(wsprobe, broken_server, tmp_path):
     url = broken_server("no-close-reply")
     proc, results, details, elapsed = run_tester(wsprobe, url, ["1.1.1", "7.3.3", "7.7.1", "14.2.2"], tmp_path)

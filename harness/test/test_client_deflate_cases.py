@@ -4,7 +4,8 @@ asks only of a client that offered it) and runs the client-only 34.x cases. A sm
 16-byte rows of 12.1 and of each 13.j group, and every 34.x case): the reference client (`wsprobe
 connect --echo`) grades OK where its offer allows the tester's answer and UNIMPLEMENTED (exit 0)
 where it does not; clients broken on purpose (flawed_clients.py) are caught on exactly the cases
-meant to catch them."""
+meant to catch them. 34.4.1 answers client_max_window_bits to an offer without it (RFC 7692
+7.1.2.2): only a client offering `permessage-deflate` without it can be tested."""
 import json
 import os
 import subprocess
@@ -19,6 +20,11 @@ SELECTION = ["12.1.1", *(f"13.{j}.1" for j in range(1, 8)), "34.*"]
 # Autobahn's accept functions for 13.2, 13.5 and 13.6 ask for client_no_context_takeover only of a
 # client that offered it; neither `wsprobe connect` by default nor the flawed clients offer it.
 NEEDS_CLIENT_NCT = {"13.2.1": "UNIMPLEMENTED", "13.5.1": "UNIMPLEMENTED", "13.6.1": "UNIMPLEMENTED"}
+# 34.4.1 takes only an offer without client_max_window_bits; `wsprobe connect` and the deflate
+# flawed clients offer it unless told otherwise.
+NEEDS_NO_CLIENT_BITS = {"34.4.1": "UNIMPLEMENTED"}
+# Without client_max_window_bits in the offer, 13.3-13.6 cannot be answered (RFC 7692 7.1.2.2).
+NEEDS_CLIENT_BITS = {"13.3.1": "UNIMPLEMENTED", "13.4.1": "UNIMPLEMENTED", **NEEDS_CLIENT_NCT}
 
 
 def verdict(result):
@@ -58,14 +64,16 @@ def run_reference_client(wsprobe, out, agent, flags):
 
 
 def assert_ids(got):
-    assert len(got) == 18 and {c for c in got if c.startswith("34.")} == {
-        "34.1.1", "34.1.2", "34.1.3", "34.1.4", "34.2.1", "34.2.2", "34.3.1", "34.3.2", "34.3.3", "34.3.4"}, sorted(got)
+    assert len(got) == 19 and {c for c in got if c.startswith("34.")} == {
+        "34.1.1", "34.1.2", "34.1.3", "34.1.4", "34.2.1", "34.2.2", "34.3.1", "34.3.2", "34.3.3", "34.3.4",
+        "34.4.1"}, sorted(got)
 
 
 @pytest.mark.parametrize("flags,unimplemented", [
-    (["--deflate-client-no-context-takeover"], {}),
-    ([], NEEDS_CLIENT_NCT),
-], ids=["offers-client_no_context_takeover", "default-offer"])
+    (["--deflate-client-no-context-takeover"], NEEDS_NO_CLIENT_BITS),
+    ([], {**NEEDS_CLIENT_NCT, **NEEDS_NO_CLIENT_BITS}),
+    (["--deflate-no-client-max-window-bits"], NEEDS_CLIENT_BITS),
+], ids=["offers-client_no_context_takeover", "default-offer", "offers-no-client_max_window_bits"])
 def test_reference_client_is_ok_where_its_offer_allows_the_answer(wsprobe, tmp_path, flags, unimplemented):
     got, results, code = run_reference_client(wsprobe, tmp_path / "index.json", "wsprobe-connect", flags)
     assert_ids(got)
@@ -74,6 +82,8 @@ def test_reference_client_is_ok_where_its_offer_allows_the_answer(wsprobe, tmp_p
     # the close codes a client fails with (RFC 7692 6: 1002; invalid data 1007; the bomb 1009)
     codes = {cid: results[cid]["remoteCloseCode"] for cid in ("34.1.1", "34.1.2", "34.1.4", "34.2.1", "34.2.2")}
     assert codes == {"34.1.1": 1002, "34.1.2": 1002, "34.1.4": 1002, "34.2.1": 1007, "34.2.2": 1009}, codes
+    if got["34.4.1"] == "OK":  # refused: TCP closed with no frame, no close code (RFC 7692 7)
+        assert results["34.4.1"]["remoteCloseCode"] is None, results["34.4.1"]
 
 
 def test_a_client_offering_no_deflate_is_unimplemented_not_failed(wsprobe, tmp_path):
@@ -83,13 +93,17 @@ def test_a_client_offering_no_deflate_is_unimplemented_not_failed(wsprobe, tmp_p
     assert code == 0
 
 
-# flaw -> the cases meant to catch it -> the verdict there (others: NEEDS_CLIENT_NCT, else OK)
+# flaw -> the cases meant to catch it (or that its offer leaves out) -> the verdict there (others:
+# NEEDS_CLIENT_NCT and NEEDS_NO_CLIENT_BITS, as their offer carries client_max_window_bits, else OK)
 FLAWED = {
     "deflate": {},
     # with context takeover, 16-byte messages of a JSON document refer back past 512 bytes
     "deflate-ignores-window": {"13.3.1": "FAILED"},
     "deflate-rsv1-continuation": {"34.1.1": "FAILED"},
+    # offers `permessage-deflate` alone, so 34.4.1 runs (and 13.3/13.4 cannot)
+    "deflate-unoffered-window": {"34.4.1": "FAILED", "13.3.1": "UNIMPLEMENTED", "13.4.1": "UNIMPLEMENTED"},
 }
+DEFAULTS = {**NEEDS_CLIENT_NCT, **NEEDS_NO_CLIENT_BITS}
 
 
 def test_flawed_deflate_clients_are_caught_exactly_where_meant(wsprobe, tmp_path):
@@ -106,9 +120,9 @@ def test_flawed_deflate_clients_are_caught_exactly_where_meant(wsprobe, tmp_path
             assert client.returncode == 0, (flaw, err[-2000:])
             got, _, code = results_of(proc, out, flaw)
             assert_ids(got)
-            want = {cid: FLAWED[flaw].get(cid, NEEDS_CLIENT_NCT.get(cid, "OK")) for cid in got}
+            want = {cid: FLAWED[flaw].get(cid, DEFAULTS.get(cid, "OK")) for cid in got}
             assert got == want, (flaw, {c: (got[c], want[c]) for c in got if got[c] != want[c]})
-            assert code == (1 if FLAWED[flaw] else 0)
+            assert code == (1 if "FAILED" in FLAWED[flaw].values() else 0)
             assert time.monotonic() - began < 60
     finally:
         for proc, _, client, _ in runs.values():

@@ -122,6 +122,44 @@ def test_a_server_that_preallocates_the_claimed_length_shows_in_its_memory(wspro
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_a_server_with_no_cap_on_its_handshake_accepts_64_mib_of_header_and_fails(wsprobe, tmp_path):
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/"
+    # A Python server splits 64 MiB of head into a million fields: a second or more when loaded.
+    proc, results, details = run_tester(wsprobe, url, ["20.7.*"], tmp_path,
+                                        ["--server-cmd", flawed_cmd("no-header-limit", port), "--timeout-scale", "4"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    endless = details["20.7.4"]
+    assert failed(results["20.7.4"])
+    assert "the server accepted (101) a head of 67109" in endless["reason"], endless["reason"]
+    assert "no cap on the size of its opening handshake" in endless["reason"]
+    assert "request: all 67109" in evidence(endless)
+    memory = endless["serverMemory"]
+    assert memory["growth"] > 64 << 20, memory  # it held the head, and a million fields
+    assert memory["bytesSent"] > 64 << 20, memory  # the head counts as what the case sent
+    # The heads a server may take (400 KB of lines, a 1 MiB line, a 64 KiB target) are accepted
+    # and echoed: OK.
+    for cid in ("20.7.1", "20.7.2", "20.7.3"):
+        assert results[cid]["behavior"] == "OK", (cid, details[cid]["reason"])
+
+
+def test_a_server_that_drops_a_head_over_its_limit_is_non_strict_not_failed(wsprobe, tmp_path):
+    # Every flawed server reads at most 64 KiB of head and closes without an answer past it.
+    proc_server, url = flawed_server("answers-after-close")
+    try:
+        proc, results, details = run_tester(wsprobe, url, ["20.7.*"], tmp_path)
+    finally:
+        stop_server(proc_server)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for cid in ("20.7.1", "20.7.2", "20.7.4"):
+        assert results[cid]["behavior"] == "NON-STRICT", (cid, details[cid]["reason"])
+        assert details[cid]["reason"].startswith("the server closed the connection without an answer, after ")
+        assert results[cid]["healthCheck"] == "ok"
+    # 64 MiB are never all written: the close is seen while writing.
+    assert "of its 67109" in evidence(details["20.7.4"])
+    assert results["20.7.3"]["behavior"] == "OK"  # its 64 KiB target fits the 64 KiB head
+
+
 def test_a_server_that_stalls_after_one_bad_frame_is_unresponsive_after_that_case(wsprobe, tmp_path):
     proc_server, url = flawed_server("stall-after-bad-frame")
     try:

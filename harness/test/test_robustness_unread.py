@@ -85,6 +85,25 @@ def test_a_limit_checked_per_frame_fails_the_one_byte_fragments_case(wsprobe, re
     assert "in 1-byte fragments, in one write of" in evidence(details["20.1.5"])
 
 
+def test_a_limit_on_the_fragment_count_instead_of_bytes_fails_both_ways(wsprobe, tmp_path):
+    # A 64 KiB limit keeps 20.1.1 quick (two fragments over it); 20.1.4's 131,073 fragments are
+    # one more than the server's only limit. The echo over the limit is judged by the kill timer
+    # (10 s), scaled to 5 s: 20.1.4 has 10 s for a Python server to read its 131,073 frames.
+    limit = 65536
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/"
+    proc, results, details = run_tester(
+        wsprobe, url, ["20.1.1", "20.1.4"], tmp_path,
+        ["--limit", str(limit), "--timeout-scale", "0.5", "--server-cmd", flawed_cmd("fragment-count-limit", port)])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    over = details["20.1.1"]
+    assert failed(results["20.1.1"]), over["reason"]
+    assert "binary" in " ".join(over["received"])  # the message over the limit, echoed
+    under = details["20.1.4"]
+    assert failed(results["20.1.4"]), under["reason"]
+    assert under["remoteCloseCode"] == 1009  # a legitimate message refused for its fragment count
+
+
 def test_a_server_whose_threads_slow_handshakes_tie_up_fails_the_held_connection_cases(wsprobe, tmp_path):
     port = free_port()
     url = f"ws://127.0.0.1:{port}/"

@@ -63,6 +63,7 @@ namespace wsprobe::codec {
   /* ---- Opening handshake and HTTP (RFC 6455 4, RFC 9112): the handshake work's block. ---- */   \
   X(http_bare_lf, 0, 400, "RFC 9112 2.2: bare LF in the message head")                             \
   X(http_request_head_too_large, 0, 431, "RFC 6585 5: request head larger than the limit")         \
+  X(http_request_target_too_long, 0, 414, "RFC 9112 3: request line longer than the head's limit") \
   X(http_response_head_too_large, close_code::protocol_error, 0,                                   \
     "RFC 6455 4.1: response head larger than the limit")                                           \
   X(http_nul_in_head, 0, 400, "RFC 9112 2.2: NUL in the message head")                             \
