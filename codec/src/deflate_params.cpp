@@ -11,7 +11,7 @@ constexpr std::string_view client_no_context_takeover = "client_no_context_takeo
 constexpr std::string_view server_max_window_bits = "server_max_window_bits";
 constexpr std::string_view client_max_window_bits = "client_max_window_bits";
 
-// RFC 7692 7.1.2.1: "a decimal integer value without leading zeros between 8 to 15".
+// RFC 7692 7.1.2.1: "a decimal integer value without leading zeroes between 8 to 15".
 std::optional<uint8_t> window_bits(std::string_view value) {
   if (value.size() == 1 && value[0] >= '8' && value[0] <= '9') {
     return static_cast<uint8_t>(value[0] - '0');
@@ -106,8 +106,9 @@ Expected<DeflateParameters> parse_deflate_parameters(const ExtensionOffer& eleme
   bool seen_server_nct = false;
   bool seen_client_nct = false;
   for (const auto& [name, value] : element.params) {
-    // RFC 7692 7.1: "an extension negotiation offer [...] MUST NOT include multiple extension
-    // parameters with the same name", and no parameter other than these four.
+    // RFC 7692 7: a server MUST decline an offer, and a client MUST fail the connection on a
+    // response, that "contains multiple extension parameters with the same name" or "an
+    // extension parameter not defined for use in" it: no parameter other than these four.
     if (name == server_no_context_takeover || name == client_no_context_takeover) {
       bool& seen = name == server_no_context_takeover ? seen_server_nct : seen_client_nct;
       if (seen || !value.empty()) return bad;  // RFC 7692 7.1.1: no value

@@ -23,7 +23,7 @@ BASE = {"bash", "coreutils", "dash", "debianutils", "diffutils", "dpkg", "apt", 
 # command -> the Debian package that ships it
 COMMANDS = {
     **{c: "coreutils" for c in ("basename", "cat", "cp", "cut", "date", "dirname", "env", "head", "id",
-                                "ln", "ls", "mkdir", "mktemp", "mv", "nproc", "od", "readlink", "realpath", "rm",
+                                "ln", "ls", "mkdir", "mktemp", "mv", "nice", "nproc", "od", "readlink", "realpath", "rm",
                                 "seq", "sleep", "sort", "tail", "tee", "touch", "tr", "uniq", "wc")},
     "bash": "bash", "sh": "dash", "grep": "grep", "sed": "sed", "find": "findutils", "xargs": "findutils",
     "cmp": "diffutils", "diff": "diffutils", "dpkg-query": "dpkg", "apt-get": "apt", "which": "debianutils",

@@ -41,7 +41,7 @@ def test_the_reference_server_passes_the_deflate_cases(wsprobe, reference_server
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert sorted(results) == sorted(GROUPS + OURS)
     assert {cid: r["behavior"] for cid, r in results.items() if r["behavior"] != "OK"} == {}
-    assert results["18.1.1"]["remoteCloseCode"] == 1002  # RFC 7692 6: RSV1 on a continuation
+    assert results["18.1.1"]["remoteCloseCode"] == 1002  # RFC 7692 6.1: RSV1 on a continuation
     assert results["18.2.1"]["remoteCloseCode"] in (1007, 1002)
 
 
