@@ -1,4 +1,4 @@
-"""Limit accounting dribbled (20.1.6-20.1.10: frames cut across TCP writes, headers split mid-way)
+"""Limit accounting dribbled (20.1.6-20.1.11: frames cut across TCP writes, headers split mid-way)
 and how much a server takes after a header it had to reject (20.2.7-20.2.8: `until_close`): wsprobe
 serve passes them quickly, and the flawed servers (flawed_servers.py) that count per frame or read
 the claimed payload before failing are caught."""
@@ -7,7 +7,7 @@ import time
 
 from test_robustness import failed, evidence, flawed_cmd, free_port, no_listener_left, run_tester, serve_cmd
 
-DRIBBLED = ["20.1.6", "20.1.7", "20.1.8", "20.1.9", "20.1.10"]
+DRIBBLED = ["20.1.6", "20.1.7", "20.1.8", "20.1.9", "20.1.10", "20.1.11"]
 CLAIMS = ["20.2.7", "20.2.8"]
 TAKEN = re.compile(r"until_close: (.*) after (\d+) bytes written after the frame header")
 
@@ -34,7 +34,7 @@ def test_the_reference_server_passes_the_dribbled_and_claim_cases_quickly(wsprob
     print(f"\nwsprobe serve, dribbled and claim cases ({elapsed:.1f} s): duration ms per case {durations}")
     for cid in ("20.1.7", "20.1.8", "20.1.9", "20.1.10", *CLAIMS):  # 20.1.6's 458,000 writes are slow
         assert durations[cid] < 5000, durations
-    for cid in ("20.1.7", "20.1.8", "20.1.9"):
+    for cid in ("20.1.7", "20.1.8", "20.1.9", "20.1.11"):
         assert details[cid]["remoteCloseCode"] == 1009, details[cid]["reason"]
     # The writes were as the case says: the header of a 64 KiB fragment in 1, 2, 3 and 8 bytes.
     sizes = [chunk[1] for chunk in details["20.1.7"]["chunks"][1:7]]
@@ -43,7 +43,10 @@ def test_the_reference_server_passes_the_dribbled_and_claim_cases_quickly(wsprob
     for cid in CLAIMS:
         why, n = taken(details[cid])
         assert why == "the server's close frame arrived", evidence(details[cid])
-        assert n < 1 << 20, n  # decided at the header: a few writes, far under half the limit
+        # Decided at the header; what the tester wrote before it read the close is what the
+        # socket buffers took meanwhile: a few writes on a quiet machine, 4 MB seen under load.
+        # The OK verdict holds it under half the limit (8 MiB).
+        assert n < 8 << 20, n
         assert details[cid]["remoteCloseCode"] == 1009
     assert no_listener_left(port)
 
@@ -71,10 +74,10 @@ def test_a_limit_checked_per_frame_fails_the_dribbled_over_limit_cases(wsprobe, 
     port = free_port()
     url = f"ws://127.0.0.1:{port}/"
     proc, results, details = run_tester(
-        wsprobe, url, ["20.1.7", "20.1.8"], tmp_path,
+        wsprobe, url, ["20.1.7", "20.1.8", "20.1.11"], tmp_path,
         ["--limit", str(limit), "--timeout-scale", "0.1",
          "--server-cmd", f"{flawed_cmd('per-frame-limit', port)} --limit {limit}"])
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    for cid in ("20.1.7", "20.1.8"):
+    for cid in ("20.1.7", "20.1.8", "20.1.11"):
         assert failed(results[cid]), details[cid]["reason"]
         assert "binary" in " ".join(details[cid]["received"])  # it echoed the message over its limit
