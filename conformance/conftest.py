@@ -2,6 +2,7 @@
 of third-party servers (conformance/peers/peers.json), each started on a free loopback port,
 waited for by its readiness line, and stopped by pid."""
 import concurrent.futures
+import fnmatch
 import json
 import os
 import subprocess
@@ -21,8 +22,22 @@ PEERS = os.path.join(HERE, "peers")
 # each Python peer a minute on CI's two cores. The full panel runs without CI=true.
 # permessage-deflate: Autobahn's 12.x/13.x are 1000 round trips each and 18.x is new; the full
 # panel (ci/matrix) runs them (less the slow 4-128 KiB rows, left out of every panel run as slow),
-# CI does not: the panel goldens were made without them.
+# CI runs them only in a deflate peer's deflate run (DEFLATE_CI below).
 CI_EXCLUDE = ["9.*", "12.*", "13.*", "18.*", "34.*"]
+
+# permessage-deflate (RFC 7692) against servers. A peer whose peers.json entry has
+# "deflate": {"env": {...}} turns deflate on in its shim when started with that env: its main run
+# leaves DEFLATE_CASES out (the shim refuses deflate there), and a second run, the shim started
+# with deflate on, runs only them (less the slow rows); the two runs' results are merged, so its
+# golden holds real verdicts. A peer without the entry answers them UNIMPLEMENTED (no deflate).
+DEFLATE_CASES = ["12.*", "13.*", "18.*"]
+# With CI=true the deflate run keeps every 18.x case (the RFC 7692 rules: RSV1 use, bad DEFLATE
+# data, the offer's parameters) and the first row of each 12.x/13.x group (each offer once, 1000
+# messages of 16 bytes): 40 of the 76 non-slow cases. The other rows send the same offer with
+# larger messages and gave the same verdict as their group's first row for every deflate peer;
+# they cost about 30 s of the six peers' 90 s (run one by one; 60 s with the subset, most of it
+# 18.x timeouts of peers that stop reading). ci/matrix (the full panel) runs every non-slow row.
+DEFLATE_CI = ["18.*", "12.*.1", "13.*.1"]
 
 # permessage-deflate against clients (12.x/13.x as test-client runs them, and the client-only 34.x):
 # the client panel and the browsers leave them out unless --client-deflate is given, in every run:
@@ -41,6 +56,32 @@ def ci_excludes(peer):
     if os.environ.get("CI") != "true":
         return []
     return [arg for pattern in CI_EXCLUDE + peer.get("ci_exclude", []) for arg in ("--exclude", pattern)]
+
+
+def matches(case_id, patterns):
+    """Whether a case id matches one of these globs, as wsprobe's --cases and --exclude read them."""
+    return any(fnmatch.fnmatchcase(case_id, p) for p in patterns)
+
+
+def deflate_cases(peer):
+    """The case ids of a deflate peer's deflate run: DEFLATE_CASES less the slow rows, with CI=true
+    only DEFLATE_CI less the peer's ci_exclude, and only PANEL_CASES when set."""
+    ci = os.environ.get("CI") == "true"
+    panel = os.environ.get("PANEL_CASES", "").split()
+    return [c["id"] for c in cases.load_cases()
+            if matches(c["id"], DEFLATE_CASES) and not c["slow"]
+            and (not ci or (matches(c["id"], DEFLATE_CI) and not matches(c["id"], peer.get("ci_exclude", []))))
+            and (not panel or matches(c["id"], panel))]
+
+
+def peer_env(peer, build_dir, deflate=False):
+    """The environment a peer's build and shim run in: its "env", and its deflate "env" if asked."""
+    env = dict(os.environ)
+    subst = lambda s: s.replace("{out}", build_dir)
+    env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
+    if deflate:
+        env.update({k: subst(v) for k, v in peer["deflate"]["env"].items()})
+    return env
 
 
 def pytest_addoption(parser):
@@ -91,13 +132,16 @@ def reference_url(wsprobe):
     stop(proc)
 
 
-def run_catalogue(wsprobe, url, agent, out_dir, extra=()):
+def run_catalogue(wsprobe, url, agent, out_dir, extra=(), run="main"):
     """Runs wsprobe test-server and returns its index.json entry for the agent; the per-case
-    reports (with each verdict's reason) go to out_dir/<agent>/."""
-    out = os.path.join(out_dir, f"{agent}.json")
+    reports (with each verdict's reason) go to out_dir/<agent>/. run names the index file of one
+    of a peer's runs (main, deflate); a selection with no case returns {}."""
+    out = os.path.join(out_dir, f"{agent}.json" if run == "main" else f"{agent}.{run}.json")
     proc = subprocess.run([wsprobe, "test-server", url, "--agent", agent, "--jobs", "2", "--json", out,
                            "--report-dir", os.path.join(out_dir, agent), *extra],
                           capture_output=True, text=True, timeout=600)
+    if proc.returncode == 2 and "no case matches the selection" in proc.stderr:
+        return {}  # e.g. PANEL_CASES selects only cases this run leaves out
     if proc.returncode == 2 or not os.path.exists(out):
         raise RuntimeError(f"wsprobe test-server could not run against {agent}: {proc.stderr}")
     with open(out) as f:
@@ -148,9 +192,8 @@ def panel_results(wsprobe, peer_build_dir, tmp_path_factory, request):
         return futures[peer["name"]].result()
 
     def run_peer(peer):
-        env = dict(os.environ)
+        env = peer_env(peer, peer_build_dir)
         subst = lambda s: s.replace("{out}", peer_build_dir)
-        env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
         if "build" in peer:
             subprocess.run([subst(a) for a in peer["build"]], cwd=PEERS, env=env, check=True,
                            capture_output=True, timeout=600)
@@ -167,12 +210,23 @@ def panel_results(wsprobe, peer_build_dir, tmp_path_factory, request):
             else:
                 extra += ["--exclude", "17.*"]
             extra += ci_excludes(peer)  # a peer's ci_note says why its own subset
+            if "deflate" in peer:  # the deflate run below has them
+                extra += [arg for pattern in DEFLATE_CASES for arg in ("--exclude", pattern)]
             # PANEL_CASES='20.7.*' runs only those cases (a golden update for new cases, with -k).
             for pattern in os.environ.get("PANEL_CASES", "").split():
                 extra += ["--cases", pattern]
             got = run_catalogue(wsprobe, url, peer["name"], out_dir, extra)
         finally:
             stop(proc)
+        wanted = deflate_cases(peer) if "deflate" in peer else []
+        if wanted:
+            proc, url = start([subst(a) for a in peer["start"]], env=peer_env(peer, peer_build_dir, True), cwd=PEERS)
+            try:
+                extra = [arg for cid in wanted for arg in ("--cases", cid)]
+                extra += ["--limit", str(peer["limit"])] if peer["limit"] else []
+                got.update(run_catalogue(wsprobe, url, peer["name"], out_dir, extra, run="deflate"))
+            finally:
+                stop(proc)
         # Keep the report for ci/matrix.
         os.makedirs(os.path.join(ROOT, "reports", "panel"), exist_ok=True)
         with open(os.path.join(ROOT, "reports", "panel", f"{peer['name']}.json"), "w") as f:
@@ -182,9 +236,8 @@ def panel_results(wsprobe, peer_build_dir, tmp_path_factory, request):
     def rerun(peer, case_id):
         """The case alone against a fresh start of the peer, for a verdict that differs from its
         golden: a difference that does not survive a second run is load, not a regression."""
-        env = dict(os.environ)
+        env = peer_env(peer, peer_build_dir, "deflate" in peer and matches(case_id, DEFLATE_CASES))
         subst = lambda s: s.replace("{out}", peer_build_dir)
-        env.update({k: subst(v) for k, v in peer.get("env", {}).items()})
         proc, url = start([subst(a) for a in peer["start"]], env=env, cwd=PEERS)
         try:
             extra = ["--cases", case_id]  # run_catalogue gives --jobs

@@ -33,7 +33,7 @@ def test_panel_verdict_matches_golden(peer, case, panel_results, request):
         pytest.skip("not selected with --peer")
     results = panel_results(peer)
     if case["id"] not in results:
-        pytest.skip(f"{case['id']} is excluded for {peer['name']} (slow, no message limit, or its ci_exclude in CI)")
+        pytest.skip(f"{case['id']} is excluded for {peer['name']} (slow, no message limit, its ci_exclude or outside DEFLATE_CI in CI)")
     check_verdict(request, GOLDEN, regenerated, peer, case, results,
                   os.path.join(panel_results.out_dir, peer["name"]), panel_results.rerun)
 

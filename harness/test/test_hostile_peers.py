@@ -26,8 +26,9 @@ RSS_GUARD_KIB = 1536 * 1024  # a run past this is killed at once: it has failed 
 # Seconds, for the servers that answer a close slowly or never. The catalogue's own kill timers
 # set it: 393 cases took 51.9 s; the robustness cases 20.1.7-20.1.9, 20.2.7-20.2.8 and 20.7.x
 # (402 quick cases, their verdicts against such a server resting on 10-20 s timers) took 68.4 and
-# 71.1 s in a clean-clone run on 2 cores. 90 s keeps a guard against a tester that waits twice.
-CLOSE_BUDGET = 90.0
+# 71.1 s in a clean-clone run on 2 cores, 86.0 s in one with two other agents' peers running.
+# 120 s keeps a guard against a tester that waits twice (about 140 s), confirmed before failing.
+CLOSE_BUDGET = 120.0
 
 # mode -> (exit codes allowed, wall time bound or None)
 MODES = {

@@ -1,5 +1,6 @@
 """Echo server on Debian's python3-aiohttp. Prints "listening on ws://127.0.0.1:PORT/" when ready."""
 import asyncio
+import os
 import socket
 import sys
 
@@ -7,7 +8,8 @@ from aiohttp import WSMsgType, web
 
 
 async def echo(request):
-    ws = web.WebSocketResponse(max_msg_size=2**25, compress=False)
+    # permessage-deflate only in the panel's deflate run (WSPROBE_PEER_DEFLATE=1).
+    ws = web.WebSocketResponse(max_msg_size=2**25, compress=os.environ.get("WSPROBE_PEER_DEFLATE") == "1")
     await ws.prepare(request)
     async for msg in ws:
         if msg.type == WSMsgType.TEXT:

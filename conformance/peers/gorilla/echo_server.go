@@ -11,7 +11,10 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+// permessage-deflate (gorilla supports it with no context takeover) only in the panel's deflate
+// run (WSPROBE_PEER_DEFLATE=1).
+var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true },
+	EnableCompression: os.Getenv("WSPROBE_PEER_DEFLATE") == "1"}
 
 func echo(w http.ResponseWriter, r *http.Request) {
 	conn, err := upgrader.Upgrade(w, r, nil)

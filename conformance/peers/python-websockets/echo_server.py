@@ -4,6 +4,7 @@ Run with Debian's /usr/bin/python3. Binds 127.0.0.1 on the given port (0: a free
 "listening on ws://127.0.0.1:PORT/" once ready, as wsprobe serve does.
 """
 import asyncio
+import os
 import sys
 
 import websockets
@@ -18,8 +19,10 @@ async def echo(ws, path=None):
 
 
 async def main(port):
-    # As python-websockets' own compliance/test_server.py: no size limit, no compression.
-    async with websockets.serve(echo, "127.0.0.1", port, max_size=2**25, compression=None) as server:
+    # As python-websockets' own compliance/test_server.py: no size limit, no compression, unless
+    # WSPROBE_PEER_DEFLATE=1 (the panel's permessage-deflate run): then the library's default deflate.
+    compression = "deflate" if os.environ.get("WSPROBE_PEER_DEFLATE") == "1" else None
+    async with websockets.serve(echo, "127.0.0.1", port, max_size=2**25, compression=compression) as server:
         bound = server.sockets[0].getsockname()[1]
         print(f"listening on ws://127.0.0.1:{bound}/", flush=True)
         await asyncio.Future()

@@ -1,5 +1,6 @@
 """Echo server on Debian's python3-tornado. Prints "listening on ws://127.0.0.1:PORT/" when ready."""
 import asyncio
+import os
 import sys
 
 import tornado.netutil
@@ -13,6 +14,11 @@ class Echo(tornado.websocket.WebSocketHandler):
 
     def check_origin(self, origin):
         return True
+
+    def get_compression_options(self):
+        # None (the default) refuses permessage-deflate; {} accepts it with Tornado's defaults, in
+        # the panel's deflate run (WSPROBE_PEER_DEFLATE=1).
+        return {} if os.environ.get("WSPROBE_PEER_DEFLATE") == "1" else None
 
 
 async def main(port):
