@@ -34,6 +34,10 @@ Standard library only. Otherwise a correct echo server (masking, RSV bits, opcod
   fragment-count-limit   limits a message's fragment count (more than MAX_FRAGMENTS fails it with
                          1009), not its bytes: a message over the limit in a few large fragments is
                          echoed (20.1.1), one under it in 131,073 1-byte fragments refused (20.1.4)
+  limit-after-buffering  checks the limit only once a message is whole (at its FIN frame), after
+                         buffering all of it, and never at a frame header: over the limit it
+                         still ends with 1009, but a message that never ends (20.1.3) or a frame
+                         that claims 2^63-1 bytes (20.2.1) is read and held until the peer gives up
   thread-pool            connections are served by a pool of POOL_THREADS threads, each blocked
                          on its connection until it ends: POOL_THREADS slow or silent handshakes
                          leave a fresh client unserved (20.6.x)
@@ -152,7 +156,7 @@ class Server:
             raise ProtocolError(1002)  # RFC 6455 5.1, 5.2
         if opcode >= 8 and (n > 125 or not b0 & 0x80):
             raise ProtocolError(1002)  # RFC 6455 5.5
-        if n > self.limit:
+        if n > self.limit and self.mode != "limit-after-buffering":
             if self.mode == "preallocate":
                 claimed = b"\x01" * min(n, PREALLOC_CAP)  # written, so resident
                 time.sleep(HOLD_SECONDS)
@@ -214,6 +218,10 @@ class Server:
                     if fragments > MAX_FRAGMENTS:
                         self.send(conn, state, frame(8, struct.pack("!H", 1009)))
                         return
+                elif self.mode == "limit-after-buffering":
+                    if fin and len(message) > self.limit:  # the flaw: only once it is all held
+                        self.send(conn, state, frame(8, struct.pack("!H", 1009)))
+                        return
                 elif len(message) > self.limit and self.mode != "per-frame-limit":
                     self.send(conn, state, frame(8, struct.pack("!H", 1009)))
                     return
@@ -235,7 +243,7 @@ def main():
     parser.add_argument("mode", choices=["crash-on-64bit-length", "preallocate", "stall-after-bad-frame",
                                          "unbounded-output", "answers-after-close", "per-frame-limit",
                                          "reads-claimed-payload", "no-header-limit", "fragment-count-limit",
-                                         "thread-pool"])
+                                         "limit-after-buffering", "thread-pool"])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--limit", type=int, default=LIMIT, help="the message limit, bytes")
     args = parser.parse_args()

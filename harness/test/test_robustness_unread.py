@@ -1,6 +1,6 @@
 """The robustness cases added for a peer that does not read (20.5.x, the `unread` step), data behind a
 close in its own TCP write (20.3.4) and a message over the limit in 1-byte fragments (20.1.5, the
-`gather` step) and many connections held at once (20.6.x, the `hold` field): each catches its
+`gather` step), a limit checked only on a whole message, and many connections held at once (20.6.x, the `hold` field): each catches its
 flawed server (flawed_servers.py), and wsprobe serve, whose unread
 output is capped (--max-backlog), gets OK with bounded memory."""
 import re
@@ -83,6 +83,28 @@ def test_a_limit_checked_per_frame_fails_the_one_byte_fragments_case(wsprobe, re
     assert results["20.1.5"]["behavior"] == "OK", details["20.1.5"]["reason"]
     assert details["20.1.5"]["remoteCloseCode"] == 1009
     assert "in 1-byte fragments, in one write of" in evidence(details["20.1.5"])
+
+
+def test_a_limit_checked_only_once_the_message_is_whole_fails_the_messages_that_never_end(wsprobe, tmp_path):
+    # On a message that ends, a server that buffers it all before checking the limit says the
+    # right thing (1009 at the FIN, 20.1.1 OK); a message that never ends (20.1.3) or a frame
+    # that claims 2^63-1 bytes (20.2.1) it reads and holds until the tester gives up. A 64 KiB
+    # limit keeps the Python server quick; the kill timers scaled down to a tenth.
+    limit = 65536
+    port = free_port()
+    url = f"ws://127.0.0.1:{port}/"
+    proc, results, details = run_tester(
+        wsprobe, url, ["20.1.1", "20.1.3", "20.2.1"], tmp_path,
+        ["--limit", str(limit), "--timeout-scale", "0.1",
+         "--server-cmd", f"{flawed_cmd('limit-after-buffering', port)} --limit {limit}"])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert results["20.1.1"]["behavior"] == "OK", details["20.1.1"]["reason"]
+    assert details["20.1.1"]["remoteCloseCode"] == 1009
+    for cid in ("20.1.3", "20.2.1"):
+        assert failed(results[cid]), details[cid]["reason"]
+        assert results[cid]["behaviorClose"] == "FAILED", details[cid]["reason"]  # no 1009: no failing
+        assert results[cid]["remoteCloseCode"] != 1009, details[cid]["reason"]
+    assert no_listener_left(port)
 
 
 def test_a_limit_on_the_fragment_count_instead_of_bytes_fails_both_ways(wsprobe, tmp_path):
