@@ -38,7 +38,11 @@ Expected<DeflateAgreement> agree(const DeflateParameters& answer, const DeflateP
   if (offer.server_no_context_takeover && !answer.server_no_context_takeover) {
     return error_of(Rule::deflate_response_missing_parameter);
   }
-  if (offer.server_max_window_bits && !answer.server_max_window_bits) {
+  // Left out, server_max_window_bits means a window of up to 2^15 (7.1.2.1): a configuration
+  // the client does not support (RFC 7692 7: it MUST fail) when it asked for less, and the
+  // very one it asked for when it offered 15, which leaving the default unsaid still answers.
+  if (offer.server_max_window_bits && !answer.server_max_window_bits &&
+      or_max(offer.server_max_window_bits) < max_window_bits) {
     return error_of(Rule::deflate_response_missing_parameter);
   }
   // RFC 7692 7.1.2.1: "the same or smaller value as the offer". A server may announce its

@@ -230,6 +230,14 @@ TEST(DeflateClient, FailsWhenTheServerOmitsWhatTheOfferAskedOfIt) {
             Rule::deflate_response_missing_parameter);
 }
 
+TEST(DeflateClient, TakesAnAnswerThatLeavesOutAnOfferedServerWindowOf15) {
+  // RFC 7692 7.1.2.1: no server_max_window_bits in the response means 15, what was offered.
+  const auto agreed = check_response("permessage-deflate", {offer(false, 15)});
+  ASSERT_TRUE(agreed.ok()) << agreed.error().reason;
+  EXPECT_EQ(agreed->server_max_window_bits, 15);
+  EXPECT_EQ(receiving_direction(agreed.value(), Role::client).window_bits, 15);
+}
+
 TEST(DeflateClient, FailsOnUnknownParametersAndAClientWindowWithoutValue) {
   EXPECT_EQ(check_response("permessage-deflate; foo=1", {offer(false, std::nullopt)}).error().rule,
             Rule::deflate_response_bad_parameter);
