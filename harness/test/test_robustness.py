@@ -49,6 +49,15 @@ def flawed_cmd(mode, port):
     return f"{sys.executable} {FLAWED} {mode} --port {port}"
 
 
+def run_flawed_at_limit(wsprobe, mode, cases, tmp_path, limit, extra=()):
+    """run_tester against flawed server MODE started by --server-cmd, with the message limit
+    `limit` on both sides (a small one keeps the Python server quick); also returns its port."""
+    port = free_port()
+    return (*run_tester(wsprobe, f"ws://127.0.0.1:{port}/", cases, tmp_path,
+                        ["--limit", str(limit), *extra, "--server-cmd", f"{flawed_cmd(mode, port)} --limit {limit}"]),
+            port)
+
+
 def serve_cmd(wsprobe, port, *args):
     """--server-cmd for wsprobe serve. In the ASan build its quarantine (256 MiB of freed memory held
     to catch use-after-free) would show as the server's own growth: 188 MiB on 20.5.1's flood, over

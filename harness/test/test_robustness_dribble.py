@@ -5,7 +5,8 @@ the claimed payload before failing are caught."""
 import re
 import time
 
-from test_robustness import failed, evidence, flawed_cmd, free_port, no_listener_left, run_tester, serve_cmd
+from test_robustness import (failed, evidence, flawed_cmd, free_port, no_listener_left, run_flawed_at_limit,
+                             run_tester, serve_cmd)
 
 DRIBBLED = ["20.1.6", "20.1.7", "20.1.8", "20.1.9", "20.1.10", "20.1.11"]
 CLAIMS = ["20.2.7", "20.2.8"]
@@ -70,13 +71,8 @@ def test_a_server_that_reads_the_claimed_payload_before_1009_is_non_strict(wspro
 def test_a_limit_checked_per_frame_fails_the_dribbled_over_limit_cases(wsprobe, tmp_path):
     # A 64 KiB limit on both sides keeps the Python server quick; it echoes the message and then
     # waits, so the kill timer (20 s) decides: scaled down to 2 s.
-    limit = 65536
-    port = free_port()
-    url = f"ws://127.0.0.1:{port}/"
-    proc, results, details = run_tester(
-        wsprobe, url, ["20.1.7", "20.1.8", "20.1.11"], tmp_path,
-        ["--limit", str(limit), "--timeout-scale", "0.1",
-         "--server-cmd", f"{flawed_cmd('per-frame-limit', port)} --limit {limit}"])
+    proc, results, details, _ = run_flawed_at_limit(wsprobe, "per-frame-limit", ["20.1.7", "20.1.8", "20.1.11"],
+                                                    tmp_path, 65536, ["--timeout-scale", "0.1"])
     assert proc.returncode == 1, proc.stdout + proc.stderr
     for cid in ("20.1.7", "20.1.8", "20.1.11"):
         assert failed(results[cid]), details[cid]["reason"]

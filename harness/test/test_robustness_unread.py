@@ -5,7 +5,8 @@ flawed server (flawed_servers.py), and wsprobe serve, whose unread
 output is capped (--max-backlog), gets OK with bounded memory."""
 import re
 
-from test_robustness import evidence, failed, flawed_cmd, free_port, no_listener_left, run_tester, serve_cmd
+from test_robustness import (evidence, failed, flawed_cmd, free_port, no_listener_left, run_flawed_at_limit, run_tester,
+                             serve_cmd)
 
 UNREAD_BOUND = 32 << 20  # server_watch.hpp memory_unread_growth
 
@@ -71,11 +72,7 @@ def test_a_limit_checked_per_frame_fails_the_one_byte_fragments_case(wsprobe, re
     # A 64 KiB limit on both sides keeps the Python server's 65,537 frames quick; wsprobe serve
     # is timed at the default 16 MiB by the family's run (20.1.5 is slow).
     limit = 65536
-    port = free_port()
-    url = f"ws://127.0.0.1:{port}/"
-    proc, results, details = run_tester(
-        wsprobe, url, ["20.1.5"], tmp_path / "flawed",
-        ["--limit", str(limit), "--server-cmd", f"{flawed_cmd('per-frame-limit', port)} --limit {limit}"])
+    proc, results, details, _ = run_flawed_at_limit(wsprobe, "per-frame-limit", ["20.1.5"], tmp_path / "flawed", limit)
     assert failed(results["20.1.5"]), details["20.1.5"]["reason"]
     assert "binary" in " ".join(details["20.1.5"]["received"])  # it echoed the message over its limit
     _, ref_url = reference_server("--max-message-size", str(limit))
@@ -90,13 +87,9 @@ def test_a_limit_checked_only_once_the_message_is_whole_fails_the_messages_that_
     # right thing (1009 at the FIN, 20.1.1 OK); a message that never ends (20.1.3) or a frame
     # that claims 2^63-1 bytes (20.2.1) it reads and holds until the tester gives up. A 64 KiB
     # limit keeps the Python server quick; the kill timers scaled down to a tenth.
-    limit = 65536
-    port = free_port()
-    url = f"ws://127.0.0.1:{port}/"
-    proc, results, details = run_tester(
-        wsprobe, url, ["20.1.1", "20.1.3", "20.2.1"], tmp_path,
-        ["--limit", str(limit), "--timeout-scale", "0.1",
-         "--server-cmd", f"{flawed_cmd('limit-after-buffering', port)} --limit {limit}"])
+    proc, results, details, port = run_flawed_at_limit(wsprobe, "limit-after-buffering",
+                                                       ["20.1.1", "20.1.3", "20.2.1"], tmp_path, 65536,
+                                                       ["--timeout-scale", "0.1"])
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert results["20.1.1"]["behavior"] == "OK", details["20.1.1"]["reason"]
     assert details["20.1.1"]["remoteCloseCode"] == 1009
