@@ -194,7 +194,9 @@ TEST(Inflater, TakesAnEmptyPayloadAndAnEmptyFinalFragment) {
 TEST(Inflater, FailsDataThatIsNotDeflateWith1007) {
   Inflater i(kDefault);
   const InflateSink sink = [](std::span<const uint8_t>) { return std::optional<Error>{}; };
-  const auto err = i.feed(from_hex("ff ff ff ff"), sink);
+  // Fewer bytes than a batch: inflated once the message ends.
+  ASSERT_FALSE(i.feed(from_hex("ff ff ff ff"), sink));
+  const auto err = i.finish(sink);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->rule, Rule::deflate_invalid_data);
   EXPECT_EQ(err->close_code, close_code::invalid_payload);
@@ -225,6 +227,67 @@ TEST(Inflater, GivesTheSameBytesWhateverTheSplit) {
   ASSERT_FALSE(i.finish(sink));
   EXPECT_EQ(out, message);
   EXPECT_LE(largest, Inflater::chunk_size);
+}
+
+TEST(Inflater, DeliversAllItInflatedBeforeInvalidDataWhateverTheSplit) {
+  // igzip inflates into a buffer of its own and stops at an error at once: all of the 200 KB
+  // that came before the error still reaches the sink, in one read or byte by byte.
+  const auto message = repeats_at(2000, 100);
+  Deflater d(kDefault);
+  auto data = compress(d, message);
+  const auto bad = from_hex("ff ff ff ff ff ff");  // LEN and NLEN that disagree, then BTYPE 11
+  data.insert(data.end(), bad.begin(), bad.end());
+  for (const size_t piece : {data.size(), size_t{1}, size_t{7}}) {
+    Inflater i(kDefault);
+    size_t delivered = 0;
+    const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
+      delivered += c.size();
+      return std::nullopt;
+    };
+    std::optional<Error> err;
+    for (size_t at = 0; at < data.size() && !err; at += piece) {
+      err = i.feed(std::span(data).subspan(at, std::min(piece, data.size() - at)), sink);
+    }
+    if (!err) err = i.finish(sink);
+    ASSERT_TRUE(err) << piece;
+    EXPECT_EQ(err->rule, Rule::deflate_invalid_data) << piece;
+    EXPECT_EQ(delivered, message.size()) << piece;
+  }
+}
+
+TEST(Inflater, DeliversExactlyTheBytesBeforeADistanceTooFarBackWhateverTheSplit) {
+  // The second message refers back into the first, which this Inflater never saw: the distance
+  // is invalid (RFC 1951 3.2.5 reaches only into bytes inflated before). Everything before the
+  // first such reference arrives, and nothing else, in one read (igzip's fast loop) or in pieces.
+  const auto first = repeats_at(4000, 1);
+  std::vector<uint8_t> second(300);  // capitals: nothing the first message could refer to
+  uint32_t x = 777;
+  for (auto& b : second) {
+    x = x * 1103515245 + 12345;
+    b = static_cast<uint8_t>('A' + (x >> 16) % 26);
+  }
+  second.insert(second.end(), first.begin(), first.end());
+  Deflater d(kDefault);
+  (void)compress(d, first);
+  const auto data = compress(d, second);
+  for (const size_t piece : {data.size(), size_t{1}, size_t{7}}) {
+    Inflater i(kDefault);
+    std::vector<uint8_t> got;
+    const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
+      got.insert(got.end(), c.begin(), c.end());
+      return std::nullopt;
+    };
+    std::optional<Error> err;
+    for (size_t at = 0; at < data.size() && !err; at += piece) {
+      err = i.feed(std::span(data).subspan(at, std::min(piece, data.size() - at)), sink);
+    }
+    if (!err) err = i.finish(sink);
+    ASSERT_TRUE(err) << piece;
+    EXPECT_EQ(err->rule, Rule::deflate_invalid_data) << piece;
+    ASSERT_GE(got.size(), 200U) << piece;  // the letters before the first reference
+    ASSERT_LT(got.size(), second.size()) << piece;
+    EXPECT_TRUE(std::equal(got.begin(), got.end(), second.begin())) << piece;
+  }
 }
 
 TEST(Inflater, StopsABombAtTheLimitWithoutInflatingTheRest) {

@@ -236,8 +236,9 @@ Step step_of(const json& j, const CatalogueOptions& o, const std::string& where)
     throw CaseError(where + ": until_close is seconds, on one uncompressed frame");
   if (s.declared && (s.compress || s.fragment != 0 || s.kind != Step::Kind::frame))
     throw CaseError(where + ": a claimed length goes on one uncompressed frame, not fragmented");
-  if (s.gather != 0 && (s.fragment == 0 || s.compress || s.kind != Step::Kind::frame))
-    throw CaseError(where + ": gather goes with fragment, on an uncompressed send");
+  // Unfragmented, a message is one frame and one write whatever `gather` says.
+  if (s.gather != 0 && s.kind != Step::Kind::frame)
+    throw CaseError(where + ": gather goes on a send of a message (with fragment)");
   if (s.with_handshake && s.compress) {
     throw CaseError(where +
                     ": a frame sent with the handshake cannot be compressed (nothing is "

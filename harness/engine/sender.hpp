@@ -72,8 +72,11 @@ class Sender {
 
  private:
   [[nodiscard]] Outgoing frame(const Step& step) const;
-  // A `gather` step: its fragments encoded into writes of about step.gather bytes.
-  void gathered(const Step& step, const std::function<bool(const Outgoing&)>& each) const;
+  // A `gather` step: its fragments encoded into writes of about step.gather bytes; frames after
+  // the first carry `continuation_rsv` (a compressed message's RSV1 is on its first frame only),
+  // the first write's description `note`.
+  void gathered(const Step& step, uint8_t continuation_rsv, const std::string& note,
+                const std::function<bool(const Outgoing&)>& each) const;
   // The step with its payload compressed as the next message (RFC 7692 7.2.1) and RSV1 set.
   [[nodiscard]] Step compressed(const Step& step) const;
 

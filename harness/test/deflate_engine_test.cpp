@@ -276,22 +276,29 @@ std::vector<uint8_t> bytes_of(const std::vector<Outgoing>& frames) {
 }
 
 TEST(DeflateSender, CompressesThenFragmentsWithRsv1OnTheFirstFrameOnly) {
-  Sender sender(codec::Role::client, seeded_random(1, "d"));
-  const codec::DeflateAgreement agreement;
-  sender.set_deflate(agreement);
-  const std::string text(5000, 'a');
-  const auto frames = sender.plan(compressed_text({text.begin(), text.end()}, 4));
-  ASSERT_GT(frames.size(), 1U);
-  std::vector<uint8_t> rsv;
-  std::string got;
-  for (const auto& e : read_as_server(bytes_of(frames), agreement)) {
-    if (const auto* h = std::get_if<codec::FrameHeaderEvent>(&e)) rsv.push_back(h->header.rsv);
-    if (const auto* m = std::get_if<codec::MessageEvent>(&e)) got = std::string(m->text());
-    EXPECT_FALSE(std::holds_alternative<codec::FailureEvent>(e));
+  // Frame by frame, and gathered into writes of many frames (12.x/13.x), alike.
+  for (const size_t gather : {size_t{0}, size_t{64}}) {
+    Sender sender(codec::Role::client, seeded_random(1, "d"));
+    const codec::DeflateAgreement agreement;
+    sender.set_deflate(agreement);
+    const std::string text(5000, 'a');
+    Step s = compressed_text({text.begin(), text.end()}, 4);
+    s.gather = gather;
+    const auto writes = sender.plan(s);
+    std::vector<uint8_t> rsv;
+    std::string got;
+    for (const auto& e : read_as_server(bytes_of(writes), agreement)) {
+      if (const auto* h = std::get_if<codec::FrameHeaderEvent>(&e)) rsv.push_back(h->header.rsv);
+      if (const auto* m = std::get_if<codec::MessageEvent>(&e)) got = std::string(m->text());
+      EXPECT_FALSE(std::holds_alternative<codec::FailureEvent>(e));
+    }
+    ASSERT_GT(rsv.size(), 2U) << gather;
+    EXPECT_EQ(rsv.front(), 4) << gather;  // RFC 7692 6: RSV1 on the first frame
+    EXPECT_TRUE(std::all_of(rsv.begin() + 1, rsv.end(), [](uint8_t r) { return r == 0; }))
+        << gather;
+    EXPECT_EQ(got, text) << gather;
+    if (gather != 0) EXPECT_LT(writes.size(), rsv.size());  // several frames a write
   }
-  EXPECT_EQ(rsv.front(), 4);  // RFC 7692 6: RSV1 on the first frame
-  EXPECT_TRUE(std::all_of(rsv.begin() + 1, rsv.end(), [](uint8_t r) { return r == 0; }));
-  EXPECT_EQ(got, text);
 }
 
 TEST(DeflateSender, KeepsItsContextUnlessNoContextTakeoverWasAgreed) {

@@ -1,8 +1,10 @@
 #pragma once
 // permessage-deflate's payload transformation (RFC 7692 7.2) on raw deflate: a Deflater (ISA-L's
-// igzip) that compresses whole messages and an Inflater (zlib) fed a message's compressed bytes as
+// igzip, deflate.cpp) that compresses whole messages and an Inflater (igzip, zlib deciding what
+// igzip refuses; inflate.cpp) fed a message's compressed bytes as
 // its frames arrive. Both honour the agreed window and context takeover (deflate_params.hpp).
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,6 +23,10 @@ namespace wsprobe::codec {
 inline constexpr int min_deflate_level = 0;
 inline constexpr int max_deflate_level = 3;
 inline constexpr int default_deflate_level = 1;
+
+// RFC 7692 7.2.1: the tail a sync flush ends with, removed by the sender, restored by the receiver
+// (7.2.2).
+inline constexpr std::array<uint8_t, 4> deflate_tail{0x00, 0x00, 0xff, 0xff};
 
 class Deflater {
  public:
@@ -46,8 +52,13 @@ using InflateSink = std::function<std::optional<Error>(std::span<const uint8_t>)
 
 class Inflater {
  public:
-  // Inflated bytes reach the sink in chunks of at most this many.
-  static constexpr size_t chunk_size = size_t{16} << 10;
+  // Inflated bytes reach the sink in chunks of at most this many (at least igzip's own output
+  // buffer, see deflate.cpp).
+  static constexpr size_t chunk_size = size_t{66} << 10;
+
+  // The largest block of memory an Inflater allocates, whatever it is fed (its state, its output
+  // chunk or the history it keeps): bounds for allocation oracles.
+  static size_t largest_allocation();
 
   explicit Inflater(DeflateDirection direction);
   ~Inflater();
