@@ -22,8 +22,12 @@ Standard library only. Modes:
   refuse-offers
               answers 400 to any request that offers an extension, instead of declining the
               offer (RFC 7692 7); requests without one are accepted
+  wide-window agrees to the server_* parameters of the first permessage-deflate offer as they
+              stand (server_no_context_takeover, server_max_window_bits=N), then compresses its
+              echoes with a 32 KiB window and keeps its context across them, whatever it agreed
+              (RFC 7692 7.1.1.1, 7.1.2.1: MUST NOT)
 
-All of them echo as window-10 does.
+The others echo as window-10 does.
 """
 import sys
 import zlib
@@ -49,7 +53,11 @@ ANSWERS = {
     "echo-last": lambda offered: (deflate_offers(offered) or [""])[-1],
     "client-window-15": lambda offered: "permessage-deflate; client_max_window_bits=15" if deflate_offers(offered) else "",
     "refuse-offers": None,  # see handshake
+    "wide-window": lambda offered: "; ".join(
+        [p.strip() for p in (deflate_offers(offered) or [""])[0].split(";")
+         if p.strip() == "permessage-deflate" or p.strip().startswith("server_")]),
 }
+COMPRESSES = {"wide-window"}  # modes that send their echoes compressed
 
 
 class Replay:
@@ -93,13 +101,22 @@ class RsvReader(Reader):
         return fin, op, rsv1, payload
 
 
-def serve(conn, answer):
+def compressed_frame(deflater, opcode, message):
+    """One frame with RSV1 (RFC 7692 6): the message sync-flushed, the tail removed (7.2.1)."""
+    data = deflater.compress(message) + deflater.flush(zlib.Z_SYNC_FLUSH)
+    out = bytearray(frame(opcode, data[:-4] if data.endswith(TAIL) else data))
+    out[0] |= 0x40
+    return bytes(out)
+
+
+def serve(conn, answer, compress=False):
     try:
         rest = handshake(conn, answer)
         if rest is None:
             return
         reader = RsvReader(conn, rest)
         inflater = zlib.decompressobj(-15)  # the context is kept: always safe for inflating
+        deflater = zlib.compressobj(6, zlib.DEFLATED, -15)  # 32 KiB, never reset
         message, op_of_message, compressed = b"", 0, False
         while True:
             fin, op, rsv1, payload = reader.frame_with_rsv1()
@@ -116,7 +133,10 @@ def serve(conn, answer):
             if fin:
                 if compressed:
                     message = inflater.decompress(message + TAIL)
-                conn.sendall(frame(op_of_message, message))
+                if compress:
+                    conn.sendall(compressed_frame(deflater, op_of_message, message))
+                else:
+                    conn.sendall(frame(op_of_message, message))
     except (EOFError, OSError, ValueError, zlib.error):
         pass
     finally:
@@ -126,7 +146,7 @@ def serve(conn, answer):
 def main():
     if sys.argv[1] not in ANSWERS:
         sys.exit(f"unknown mode {sys.argv[1]}")
-    serve_forever(serve, ANSWERS[sys.argv[1]])
+    serve_forever(serve, ANSWERS[sys.argv[1]], sys.argv[1] in COMPRESSES)
 
 
 if __name__ == "__main__":

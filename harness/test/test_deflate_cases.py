@@ -10,7 +10,8 @@ from conftest import HERE, start_server, stop_server
 
 # One case of each group (16-byte messages: 1000 round trips in well under a second), and ours.
 GROUPS = [f"12.{j}.1" for j in range(1, 6)] + [f"13.{j}.1" for j in range(1, 8)]
-OURS = ["18.1.1", "18.1.2", "18.1.3", "18.1.4", "18.2.1", "18.3.1", "18.3.2", "18.3.3", "18.3.4"]
+OURS = ["18.1.1", "18.1.2", "18.1.3", "18.1.4", "18.2.1", "18.3.1", "18.3.2", "18.3.3", "18.3.4",
+        "18.5.1", "18.5.2", "18.5.3", "18.5.4"]
 # Negotiation (RFC 7692 5, 7): 18.4.1-18.4.15 offer what a server must decline, so declining is OK.
 NEGOTIATION = [f"18.4.{n}" for n in range(1, 20)]
 MUST_DECLINE = NEGOTIATION[:15]
@@ -43,6 +44,7 @@ def test_the_reference_server_passes_the_deflate_cases(wsprobe, reference_server
     assert {cid: r["behavior"] for cid, r in results.items() if r["behavior"] != "OK"} == {}
     assert results["18.1.1"]["remoteCloseCode"] == 1002  # RFC 7692 6.1: RSV1 on a continuation
     assert results["18.2.1"]["remoteCloseCode"] in (1007, 1002)
+    assert results["18.5.2"]["remoteCloseCode"] == 1009  # the bomb: RFC 6455 10.4 on inflated bytes
 
 
 def test_a_server_without_deflate_is_unimplemented_and_the_run_passes(wsprobe, reference_server, tmp_path):
@@ -126,3 +128,22 @@ def test_a_server_that_refuses_the_handshake_instead_of_declining_is_non_strict(
     # A valid offer refused is a failed opening handshake, as before.
     assert verdict(results["18.4.17"]).startswith("FAILED"), results["18.4.17"]
     assert run_proc.returncode == 1
+
+
+def test_a_server_that_compresses_past_what_it_agreed_fails_the_window_and_context_cases(wsprobe, tmp_path):
+    proc, url = start_server([sys.executable, os.path.join(HERE, "deflate_servers.py"), "wide-window"])
+    try:
+        run_proc, results = run(wsprobe, url, tmp_path, "--cases", "18.5.*")
+    finally:
+        stop_server(proc)
+    assert run_proc.returncode == 1, run_proc.stdout[-3000:]
+    # Its second echo refers 2000 bytes back into the first: past the agreed 512-byte window
+    # (RFC 7692 7.1.2.1), or into a context it agreed to drop (7.1.1.1). The tester, inflating
+    # with the agreed parameters, fails it with 1007.
+    for cid in ("18.5.3", "18.5.4"):
+        assert results[cid]["behavior"] == "FAILED", (cid, results[cid])
+        assert "compressed message does not inflate" in reason(tmp_path, results[cid]), cid
+    # One message at a time, within its own bytes, it is a valid compressor.
+    assert results["18.5.1"]["behavior"] == "OK", results["18.5.1"]
+    # It has no limit: the bomb inflates whole and comes back (RFC 6455 10.4).
+    assert results["18.5.2"]["behavior"] == "FAILED", results["18.5.2"]
