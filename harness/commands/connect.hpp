@@ -31,7 +31,7 @@ struct ConnectOptions {
   // permessage-deflate (RFC 7692): offered unless off; compresses what it sends when accepted.
   bool deflate = true;
   codec::DeflateParameters deflate_offer = default_deflate_offer();
-  int deflate_level = codec::default_deflate_level;  // zlib's 0-9 for what it compresses
+  int deflate_level = codec::default_deflate_level;  // igzip's 0-3 for what it compresses
   TlsOptions tls;
 };
 

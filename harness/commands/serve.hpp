@@ -32,7 +32,7 @@ struct ServeOptions {
   // then compressed.
   bool deflate = true;
   codec::DeflateServerConfig deflate_config;
-  int deflate_level = codec::default_deflate_level;  // zlib's 0-9 for what it compresses
+  int deflate_level = codec::default_deflate_level;  // igzip's 0-3 for what it compresses
 };
 
 // Runs until SIGINT or SIGTERM. Prints "listening on ws://HOST:PORT/" as its first line on

@@ -2,12 +2,14 @@
 python3 autobahn_client.py BASE_URL AGENT.
 
 Follows the URL protocol of `wsprobe test-client` (see python_websockets.py). Message limit 1 MiB.
+Offers permessage-deflate (RFC 7692) and accepts the server's answer (Autobahn offers none by default).
 """
 import asyncio
 import sys
 from urllib.parse import urlparse
 
 from autobahn.asyncio.websocket import WebSocketClientFactory, WebSocketClientProtocol
+from autobahn.websocket.compress import PerMessageDeflateOffer, PerMessageDeflateResponse, PerMessageDeflateResponseAccept
 
 
 class Echo(WebSocketClientProtocol):
@@ -22,11 +24,18 @@ class Echo(WebSocketClientProtocol):
             self.factory.done.set_result(None)
 
 
+def accept_deflate(response):
+    """Accepts the server's permessage-deflate answer to the offer (None refuses it)."""
+    return PerMessageDeflateResponseAccept(response) if isinstance(response, PerMessageDeflateResponse) else None
+
+
 async def visit(url, keep=False):
     """One connection to url; returns the messages received if keep, else echoes them."""
     factory = WebSocketClientFactory(url)
     factory.protocol = Echo
-    factory.setProtocolOptions(maxMessagePayloadSize=2**20, maxFramePayloadSize=2**20)
+    factory.setProtocolOptions(maxMessagePayloadSize=2**20, maxFramePayloadSize=2**20,
+                               perMessageCompressionOffers=[PerMessageDeflateOffer()],
+                               perMessageCompressionAccept=accept_deflate)
     factory.received = [] if keep else None
     factory.done = asyncio.get_running_loop().create_future()
     where = urlparse(url)

@@ -1,4 +1,5 @@
 // Autobahn fuzzingserver client on Boost.Beast (Debian's libboost-dev), synchronous. Limit 1 MiB.
+// Offers permessage-deflate (RFC 7692): Beast does only with permessage_deflate::client_enable.
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -19,6 +20,9 @@ int main(int argc, char** argv) {
       tcp::resolver resolver(io);
       boost::asio::connect(ws.next_layer(), resolver.resolve(parts.host, parts.port));
       ws.read_message_max(1 << 20);
+      beast::websocket::permessage_deflate deflate;
+      deflate.client_enable = true;
+      ws.set_option(deflate);
       ws.handshake(parts.host + ":" + parts.port, parts.target);
       for (;;) {
         beast::flat_buffer buffer;

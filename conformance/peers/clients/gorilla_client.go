@@ -1,6 +1,8 @@
 // Autobahn fuzzingserver client on gorilla/websocket (Debian's golang-github-gorilla-websocket-dev),
 // built in GOPATH mode against /usr/share/gocode: gorilla_client BASE_URL AGENT. Limit 1 MiB.
-// Messages are echoed as gorilla hands them over (it does not check UTF-8 itself).
+// Messages are echoed as gorilla hands them over (it does not check UTF-8 itself). Offers
+// permessage-deflate (RFC 7692; gorilla offers it only with EnableCompression, and only with
+// both no_context_takeover parameters).
 package main
 
 import (
@@ -14,7 +16,9 @@ import (
 // visit opens one connection, echoes every message (echo) or collects them, until it is closed.
 func visit(url string, echo bool) []string {
 	var got []string
-	conn, _, err := websocket.DefaultDialer.Dial(url, nil)
+	dialer := *websocket.DefaultDialer
+	dialer.EnableCompression = true
+	conn, _, err := dialer.Dial(url, nil)
 	if err != nil {
 		return got
 	}

@@ -1,5 +1,6 @@
 // Autobahn fuzzingserver client on libsoup 3 (Debian's libsoup-3.0-dev), with its default session
-// (which offers permessage-deflate). Limit 1 MiB (libsoup's default is 128 KiB).
+// plus the WebSocket extension manager, whose default extension is permessage-deflate (RFC 7692): a
+// session without the manager offers no extension. Limit 1 MiB (libsoup's default is 128 KiB).
 #include <libsoup/soup.h>
 
 #include "fuzzing_client.hpp"
@@ -47,6 +48,7 @@ void on_connected(GObject* session, GAsyncResult* result, gpointer data) {
 
 int main(int argc, char** argv) {
   SoupSession* session = soup_session_new();
+  soup_session_add_feature_by_type(session, SOUP_TYPE_WEBSOCKET_EXTENSION_MANAGER);
   const int status = fuzzing_client::run(argc, argv, [session](const std::string& url, bool echo) {
     Visit visit{g_main_loop_new(nullptr, FALSE), echo, {}};
     SoupMessage* message = soup_message_new("GET", url.c_str());

@@ -3,6 +3,7 @@
 Follows the URL protocol of `wsprobe test-client` (see python_websockets.py). Message limit 1 MiB.
 Each case is bounded to 30 s: Tornado 6.2's client never resolves read_message after a close frame
 whose reason is not UTF-8 (its receive loop dies with UnicodeDecodeError), so it would hang there.
+Offers permessage-deflate (RFC 7692) on each case: compression_options={} (None, the default, offers none).
 """
 import asyncio
 import sys
@@ -11,7 +12,7 @@ from tornado.websocket import websocket_connect
 
 
 async def echo(url):
-    ws = await websocket_connect(url, max_message_size=2**20)
+    ws = await websocket_connect(url, max_message_size=2**20, compression_options={})
     try:
         while (message := await ws.read_message()) is not None:
             await ws.write_message(message, binary=isinstance(message, bytes))

@@ -1,11 +1,20 @@
 // Autobahn fuzzingserver client on websocketpp 0.8 (Debian's libwebsocketpp-dev, over Boost.Asio).
-// Limit 1 MiB. One endpoint; each connection runs the io loop until it is closed.
+// Limit 1 MiB. One endpoint; each connection runs the io loop until it is closed. Offers
+// permessage-deflate (RFC 7692) through websocketpp's permessage_deflate::enabled extension (the
+// stock configs have it disabled; it links zlib), as its examples/testee_client does.
 #include <websocketpp/client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
+#include <websocketpp/extensions/permessage_deflate/enabled.hpp>
 
 #include "fuzzing_client.hpp"
 
-using Client = websocketpp::client<websocketpp::config::asio_client>;
+struct DeflateConfig : websocketpp::config::asio_client {
+  struct permessage_deflate_config {};
+  using permessage_deflate_type =
+      websocketpp::extensions::permessage_deflate::enabled<permessage_deflate_config>;
+};
+
+using Client = websocketpp::client<DeflateConfig>;
 
 int main(int argc, char** argv) {
   Client client;

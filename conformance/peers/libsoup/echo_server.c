@@ -4,6 +4,7 @@
 #include <libsoup/soup.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void on_message(SoupWebsocketConnection* conn, gint type, GBytes* message, gpointer data) {
   (void)data;
@@ -28,9 +29,11 @@ static void on_websocket(SoupServer* server, SoupServerMessage* msg, const char*
 int main(int argc, char** argv) {
   const guint port = argc > 1 ? (guint)atoi(argv[1]) : 0;
   SoupServer* server = soup_server_new(NULL, NULL);
-  // No extensions: libsoup 3 adds permessage-deflate by default; the catalogue negotiates it only
-  // where it asks.
-  soup_server_remove_websocket_extension(server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  // No extensions: libsoup 3 adds permessage-deflate by default; the panel keeps it only for its
+  // permessage-deflate run (RFC 7692), with WSPROBE_PEER_DEFLATE=1.
+  const char* deflate = getenv("WSPROBE_PEER_DEFLATE");
+  if (deflate == NULL || strcmp(deflate, "1") != 0)
+    soup_server_remove_websocket_extension(server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_websocket_handler(server, NULL, NULL, NULL, on_websocket, NULL, NULL);
   GError* error = NULL;
   GInetAddress* loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);

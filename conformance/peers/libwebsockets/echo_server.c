@@ -104,6 +104,14 @@ static const struct lws_protocols protocols[] = {
     {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 
+// permessage-deflate (RFC 7692, lws's built-in extension; client_offer is what lws would offer as
+// a client) only in the panel's deflate run (WSPROBE_PEER_DEFLATE=1).
+static const struct lws_extension extensions[] = {
+    {"permessage-deflate", lws_extension_callback_pm_deflate,
+     "permessage-deflate; client_max_window_bits"},
+    {NULL, NULL, NULL},
+};
+
 int main(int argc, char** argv) {
   lws_set_log_level(LLL_ERR, NULL);
   struct lws_context_creation_info info;
@@ -113,6 +121,8 @@ int main(int argc, char** argv) {
   info.protocols = protocols;
   info.options = LWS_SERVER_OPTION_VALIDATE_UTF8 | LWS_SERVER_OPTION_DISABLE_IPV6;
   info.ka_time = 0;
+  const char* deflate = getenv("WSPROBE_PEER_DEFLATE");
+  if (deflate != NULL && strcmp(deflate, "1") == 0) info.extensions = extensions;
   struct lws_context* context = lws_create_context(&info);
   if (context == NULL) {
     fprintf(stderr, "lws_create_context failed\n");

@@ -12,10 +12,13 @@ import (
 	"nhooyr.io/websocket"
 )
 
+// permessage-deflate (nhooyr's default mode, no context takeover) only in the panel's deflate run
+// (WSPROBE_PEER_DEFLATE=1); otherwise disabled, as the other peers' main runs.
+var compression = websocket.CompressionDisabled
+
 func echo(w http.ResponseWriter, r *http.Request) {
-	// No compression, as the other peers: the catalogue offers permessage-deflate only where it asks.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true, CompressionMode: websocket.CompressionDisabled})
+		InsecureSkipVerify: true, CompressionMode: compression})
 	if err != nil {
 		return
 	}
@@ -34,6 +37,9 @@ func echo(w http.ResponseWriter, r *http.Request) {
 }
 
 func main() {
+	if os.Getenv("WSPROBE_PEER_DEFLATE") == "1" {
+		compression = websocket.CompressionNoContextTakeover
+	}
 	port := "0"
 	if len(os.Args) > 1 {
 		port = os.Args[1]

@@ -6,7 +6,10 @@ Starts the backend (an echo shim that prints "listening on ws://127.0.0.1:PORT/"
 proxy's config into a temporary directory (free ports on 127.0.0.1 only, logs and pid inside it),
 starts the proxy in the foreground, waits (bounded) for its port, and prints the readiness line
 for the proxy's port. On SIGTERM it stops both by pid. What the panel then measures is the proxy:
-how it forwards the upgrade and whether it passes every frame through unchanged.
+how it forwards the upgrade and whether it passes every frame through unchanged. The backend
+inherits the launcher's environment: in the panel's permessage-deflate run (WSPROBE_PEER_DEFLATE=1)
+the backend agrees to deflate, and the panel measures whether the proxy passes the negotiation
+(Sec-WebSocket-Extensions, RFC 7692) and the compressed frames (RSV1) through.
 """
 import os
 import select

@@ -1,13 +1,20 @@
 """Echo server on Debian's python3-wsproto (a sans-I/O core) over plain sockets, one thread per
 connection. Prints "listening on ws://127.0.0.1:PORT/" when ready."""
+import os
 import socket
 import sys
 import threading
 
 from wsproto import ConnectionType, WSConnection
+from wsproto.extensions import PerMessageDeflate
 from wsproto.utilities import RemoteProtocolError
 from wsproto.events import (AcceptConnection, BytesMessage, CloseConnection, Ping, RejectConnection,
                             Request, TextMessage)
+
+
+# No compression unless WSPROBE_PEER_DEFLATE=1 (the panel's permessage-deflate run, RFC 7692):
+# then the library's PerMessageDeflate with its defaults, agreed to when the client offers it.
+DEFLATE = os.environ.get("WSPROBE_PEER_DEFLATE") == "1"
 
 
 def serve(sock):
@@ -20,7 +27,7 @@ def serve(sock):
             out = b""
             for event in ws.events():
                 if isinstance(event, Request):
-                    out += ws.send(AcceptConnection())
+                    out += ws.send(AcceptConnection(extensions=[PerMessageDeflate()] if DEFLATE else []))
                 elif isinstance(event, TextMessage):
                     text.append(event.data)
                     if event.message_finished:
