@@ -229,6 +229,22 @@ TEST(Inflater, GivesTheSameBytesWhateverTheSplit) {
   EXPECT_LE(largest, Inflater::chunk_size);
 }
 
+// One message fed to a fresh Inflater in pieces of `piece` bytes, then finished: what it
+// delivered goes to `got`; the error that stopped it, if any, is returned.
+std::optional<Error> inflate_in_pieces(const std::vector<uint8_t>& data, size_t piece,
+                                       std::vector<uint8_t>& got) {
+  Inflater i(kDefault);
+  const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
+    got.insert(got.end(), c.begin(), c.end());
+    return std::nullopt;
+  };
+  for (size_t at = 0; at < data.size(); at += piece) {
+    if (auto err = i.feed(std::span(data).subspan(at, std::min(piece, data.size() - at)), sink))
+      return err;
+  }
+  return i.finish(sink);
+}
+
 TEST(Inflater, DeliversAllItInflatedBeforeInvalidDataWhateverTheSplit) {
   // igzip inflates into a buffer of its own and stops at an error at once: all of the 200 KB
   // that came before the error still reaches the sink, in one read or byte by byte.
@@ -238,20 +254,11 @@ TEST(Inflater, DeliversAllItInflatedBeforeInvalidDataWhateverTheSplit) {
   const auto bad = from_hex("ff ff ff ff ff ff");  // LEN and NLEN that disagree, then BTYPE 11
   data.insert(data.end(), bad.begin(), bad.end());
   for (const size_t piece : {data.size(), size_t{1}, size_t{7}}) {
-    Inflater i(kDefault);
-    size_t delivered = 0;
-    const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
-      delivered += c.size();
-      return std::nullopt;
-    };
-    std::optional<Error> err;
-    for (size_t at = 0; at < data.size() && !err; at += piece) {
-      err = i.feed(std::span(data).subspan(at, std::min(piece, data.size() - at)), sink);
-    }
-    if (!err) err = i.finish(sink);
+    std::vector<uint8_t> got;
+    const auto err = inflate_in_pieces(data, piece, got);
     ASSERT_TRUE(err) << piece;
     EXPECT_EQ(err->rule, Rule::deflate_invalid_data) << piece;
-    EXPECT_EQ(delivered, message.size()) << piece;
+    EXPECT_EQ(got, message) << piece;
   }
 }
 
@@ -271,17 +278,8 @@ TEST(Inflater, DeliversExactlyTheBytesBeforeADistanceTooFarBackWhateverTheSplit)
   (void)compress(d, first);
   const auto data = compress(d, second);
   for (const size_t piece : {data.size(), size_t{1}, size_t{7}}) {
-    Inflater i(kDefault);
     std::vector<uint8_t> got;
-    const InflateSink sink = [&](std::span<const uint8_t> c) -> std::optional<Error> {
-      got.insert(got.end(), c.begin(), c.end());
-      return std::nullopt;
-    };
-    std::optional<Error> err;
-    for (size_t at = 0; at < data.size() && !err; at += piece) {
-      err = i.feed(std::span(data).subspan(at, std::min(piece, data.size() - at)), sink);
-    }
-    if (!err) err = i.finish(sink);
+    const auto err = inflate_in_pieces(data, piece, got);
     ASSERT_TRUE(err) << piece;
     EXPECT_EQ(err->rule, Rule::deflate_invalid_data) << piece;
     ASSERT_GE(got.size(), 200U) << piece;  // the letters before the first reference
