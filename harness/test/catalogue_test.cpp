@@ -424,7 +424,9 @@ TEST(CaseSelection, BuiltInHandshakeCasesAreServerOnly) {
     const bool server_deflate = c.deflate.has_value() && c.id.starts_with("18.");
     EXPECT_EQ(c.for_client, !c.handshake.has_value() && !server_deflate && c.area != "robustness")
         << c.id;
-    if (c.area == "client_deflate") EXPECT_FALSE(c.for_server) << c.id;
+    if (c.area == "client_deflate") {
+      EXPECT_FALSE(c.for_server) << c.id;
+    }
   }
 }
 

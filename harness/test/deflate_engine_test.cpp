@@ -297,7 +297,9 @@ TEST(DeflateSender, CompressesThenFragmentsWithRsv1OnTheFirstFrameOnly) {
     EXPECT_TRUE(std::all_of(rsv.begin() + 1, rsv.end(), [](uint8_t r) { return r == 0; }))
         << gather;
     EXPECT_EQ(got, text) << gather;
-    if (gather != 0) EXPECT_LT(writes.size(), rsv.size());  // several frames a write
+    if (gather != 0) {
+      EXPECT_LT(writes.size(), rsv.size());  // several frames a write
+    }
   }
 }
 
