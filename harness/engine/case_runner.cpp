@@ -220,22 +220,28 @@ class CaseRun {
     const auto kill = wire_.after(case_.timeout);  // bounds the awaited round trips
     size_t i = first;
     bool stopped = false;
+    size_t unsent = 0;  // copies of steps, once the peer closed first
     for (; i < case_.steps.size() && !stopped && open(); ++i) {
       const Step& s = case_.steps[i];
-      if (s.kind == Step::Kind::wait) {
-        conversation_.pause(s.wait, s.tag);
-        continue;
-      }
-      // A step standing for copies (successive windows of a data set, or a flood of one frame
-      // sent without reading) sends each in turn.
+      // A step standing for copies (a repeated step, successive windows of a data set, a flood
+      // of one frame sent without reading) sends each in turn.
       conversation_.unread(s.unread);
-      for (size_t k = 0; k < s.copies && !stopped && open(); ++k)
-        stopped = !send_step(s.copies == 1 ? s : s.copy(k), kill);
+      size_t k = 0;
+      for (; k < s.copies && !stopped && open(); ++k) {
+        if (s.kind == Step::Kind::wait) {
+          conversation_.pause(s.wait, s.tag);
+        } else {
+          stopped = !send_step(s.windows ? s.copy(k) : s, kill);
+        }
+      }
       conversation_.unread(0);
+      unsent += s.copies - k;
     }
-    if (i < case_.steps.size() && receiver_.close_received() && !conversation_.tcp_closed()) {
-      wire_.note('*', receiver_.peer() + " closed first: " +
-                          std::to_string(case_.steps.size() - i) + " step(s) not sent");
+    for (size_t j = i; j < case_.steps.size(); ++j)
+      unsent += case_.steps[j].copies;
+    if (unsent != 0 && receiver_.close_received() && !conversation_.tcp_closed()) {
+      wire_.note(
+          '*', receiver_.peer() + " closed first: " + std::to_string(unsent) + " step(s) not sent");
     }
     conversation_.poll();
   }

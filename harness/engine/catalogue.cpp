@@ -325,8 +325,8 @@ Requirement requirement_of(const json& j, const std::string& where) {
   return names.at(r);
 }
 
-// A step's copies: the same step copied, or one step standing for successive windows of a data
-// set (Step::copies).
+// A repeated step is held once, standing for its copies (Step::copies): 9.7/9.8's 1000 round
+// trips and the robustness floods of 10,000 frames were 23 MB of every run's memory as copies.
 void add_steps(const json& j, const CatalogueOptions& o, const std::string& where,
                std::vector<Step>& out) {
   Step step = step_of(j, o, where);
@@ -334,18 +334,9 @@ void add_steps(const json& j, const CatalogueOptions& o, const std::string& wher
   const json* w = j.contains("send") && j["send"].contains("payload")
                       ? windowed(j["send"]["payload"])
                       : nullptr;
-  if (w == nullptr && step.unread > 0) {  // a flood of one frame: held once (Step::copies)
-    step.copies = n;
-    out.push_back(std::move(step));
-    return;
-  }
-  if (w == nullptr) {
-    out.insert(out.end(), n, step);
-    return;
-  }
   if (step.with_handshake && n > 1)
     throw CaseError(where + ": a repeated step cannot go with the handshake");
-  step.windows = std::make_shared<const PayloadWindows>(windows_of(*w, o, where));
+  if (w != nullptr) step.windows = std::make_shared<const PayloadWindows>(windows_of(*w, o, where));
   step.copies = n;
   out.push_back(std::move(step));
 }

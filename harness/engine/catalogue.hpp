@@ -62,9 +62,8 @@ struct Step {
   // peer's close frame arrives, TCP closes, or a piece is not taken for this many seconds
   // (scaled): how much a peer takes after a header it had to reject (RFC 6455 10.4). 0: off.
   double until_close = 0;
-  // A repeated step whose payload takes successive windows (PayloadWindows): it stands for
-  // `copies` steps, copy k sending window k (its `payload` is window 0), so 1000 messages are held
-  // as one step. Other repeated steps are copied (Case::steps holds each).
+  // A repeated step stands for `copies` steps, held once; when its payload takes successive
+  // windows (PayloadWindows), copy k sends window k (its `payload` is window 0).
   size_t copies = 1;
   std::shared_ptr<const PayloadWindows> windows;
   // This copy of the step: itself, or with window k as its payload.

@@ -226,7 +226,9 @@ TEST(CatalogueLoader, RepeatStandsForCopiesOfAStepAndOfAnEvent) {
   c["steps"] = json::parse(R"([{"send": {"opcode": "text", "payload": "x"}, "repeat": 3}])");
   c["expect"] = json::parse(R"({"ok": [{"text": "x", "repeat": 3}]})");
   const Case k = load_one(c);
-  EXPECT_EQ(k.steps.size(), 3U);
+  ASSERT_EQ(k.steps.size(), 1U);  // held once, standing for its copies
+  EXPECT_EQ(k.steps[0].copies, 3U);
+  EXPECT_EQ(k.steps[0].copy(2).payload, bytes("x"));
   EXPECT_EQ(k.ok.size(), 3U);
   EXPECT_EQ(k.ok[2].payload, bytes("x"));
 }
@@ -285,7 +287,8 @@ TEST(CatalogueGenerator, TwoTablesMakeTheirCartesianProduct) {
   EXPECT_EQ(cat->cases[0].id, "9.7.1");
   EXPECT_EQ(cat->cases[11].id, "9.8.6");
   const Case& k = cat->cases[11];
-  EXPECT_EQ(k.steps.size(), 1000U);
+  ASSERT_EQ(k.steps.size(), 1U);
+  EXPECT_EQ(k.steps[0].copies, 1000U);
   EXPECT_EQ(k.steps[0].header.opcode, 2);
   EXPECT_EQ(k.steps[0].payload.size(), 4096U);
   EXPECT_EQ(k.ok.size(), 1000U);
