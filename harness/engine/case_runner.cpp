@@ -95,7 +95,7 @@ class CaseRun {
       conversation_.feed(opening.leftover);
       run_steps(opening.first_step_sent ? 1 : 0);
       finish(case_, server_, conversation_, receiver_, wire_, result_);
-      result_.received = describe_runs(receiver_.events());
+      result_.received = describe_received(case_.ok, receiver_.matched(), receiver_.events());
       if (receiver_.truncated()) result_.received.emplace_back("... (more, not kept)");
       result_.remote_close_code = receiver_.close_code();
       result_.remote_close_reason = receiver_.close_reason();
@@ -193,7 +193,7 @@ class CaseRun {
     seen.http_request = starts_like_http_request(receiver_.head());
     seen.tcp_closed = conversation_.tcp_closed();
     seen.peer = receiver_.peer();
-    result_.received = describe_runs(receiver_.events());
+    result_.received = describe_received(case_.ok, receiver_.matched(), receiver_.events());
     judge_refusal_by_client(seen, result_);
     if (case_.requirement == Requirement::should && result_.behavior == Behavior::failed) {
       result_.behavior = Behavior::non_strict;  // a SHOULD broken, not a MUST

@@ -91,22 +91,46 @@ std::string describe(const Expected& e) {
   return s;
 }
 
+namespace {
+
+std::string describe_run(const Expectations::Run& run, size_t copies) {
+  std::string line = describe(run.event);
+  if (copies > 1) {
+    line = std::to_string(copies) + " x " + line +
+           (run.windows ? " (this the first; each next one the next " +
+                              std::to_string(run.windows->window) + " bytes of the data set)"
+                        : "");
+  }
+  return line;
+}
+
+}  // namespace
+
 std::vector<std::string> describe_runs(const Expectations& events) {
   std::vector<std::string> lines;
-  for (const auto& run : events.runs()) {
-    std::string line = describe(run.event);
-    if (run.copies > 1) {
-      line = std::to_string(run.copies) + " x " + line +
-             (run.windows ? " (this the first; each next one the next " +
-                                std::to_string(run.windows->window) + " bytes of the data set)"
-                          : "");
-    }
-    lines.push_back(std::move(line));
-  }
+  for (const auto& run : events.runs())
+    lines.push_back(describe_run(run, run.copies));
   return lines;
 }
 
-std::vector<std::string> describe_runs(const std::vector<Expected>& events) {
+std::vector<std::string> describe_received(const Expectations& expected, size_t matched,
+                                           const std::vector<Expected>& events) {
+  matched = std::min({matched, expected.size(), events.size()});
+  std::vector<std::string> lines;
+  size_t left = matched;
+  for (const auto& run : expected.runs()) {
+    if (left == 0) break;
+    const size_t copies = std::min(left, run.copies);
+    lines.push_back(describe_run(run, copies));
+    left -= copies;
+  }
+  auto rest = describe_runs(std::span<const Expected>(events).subspan(matched));
+  lines.insert(lines.end(), std::make_move_iterator(rest.begin()),
+               std::make_move_iterator(rest.end()));
+  return lines;
+}
+
+std::vector<std::string> describe_runs(std::span<const Expected> events) {
   std::vector<std::string> lines;
   std::string last;
   size_t copies = 0;

@@ -19,7 +19,12 @@ std::string describe(const Expected& event);
 std::vector<std::string> describe_runs(const Expectations& events);
 // Events received, a line per run of the same description: a flood of pings reads
 // "2000 x ping ..." once, not 2000 lines kept until the reports are written.
-std::vector<std::string> describe_runs(const std::vector<Expected>& events);
+std::vector<std::string> describe_runs(std::span<const Expected> events);
+// Events received when the first `matched` were equal to the expectation: those as the
+// expectation's own runs (1000 echoes of successive windows read as one line, not 1000 kept
+// until the reports are written), then the rest as describe_runs has them.
+std::vector<std::string> describe_received(const Expectations& expected, size_t matched,
+                                           const std::vector<Expected>& events);
 // A case's frame as it goes out: its wrong masking (a case's `"mask": false`) reads "unmasked"
 // when the tester is the client and "masked" when it is the server (RFC 6455 5.1 forbids both).
 std::string describe_frame(const codec::FrameHeader& header, const Payload& payload,

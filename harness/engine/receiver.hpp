@@ -45,6 +45,8 @@ class Receiver {
   [[nodiscard]] bool expected_arrived() const {
     return expected_ != nullptr && matched_ >= expected_->size();
   }
+  // How many leading events were equal to their expectation.
+  [[nodiscard]] size_t matched() const { return matched_; }
   [[nodiscard]] bool truncated() const { return dropped_ != 0; }
   // Reads that brought bytes after the peer's close frame (RFC 6455 5.5.1: none may follow it).
   [[nodiscard]] uint64_t after_close() const { return after_close_noted_; }

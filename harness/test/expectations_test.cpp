@@ -86,6 +86,19 @@ TEST(Expectations, DescribesReceivedEventsARunOfTheSameLineOnce) {
   EXPECT_EQ(lines[2], "ping 'p' (1 bytes)");
 }
 
+TEST(Expectations, DescribesReceivedEventsThatMatchedAsTheExpectedRuns) {
+  const auto x = sample();
+  auto got = x.events();
+  got.resize(3);                                         // "a" and two of the three windows
+  got.push_back({Expected::Kind::text, text("z"), {}});  // then something else
+  const auto lines = describe_received(x, 3, got);
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_EQ(lines[0], "text 'a' (1 bytes)");
+  EXPECT_EQ(lines[1].rfind("2 x binary '012' (3 bytes) (this the first;", 0), 0U) << lines[1];
+  EXPECT_EQ(lines[2], "text 'z' (1 bytes)");
+  EXPECT_EQ(describe_received(x, 0, got), describe_runs(got));
+}
+
 TEST(Expectations, DescribesBytesThatAreNotTextAsHexCutAt32) {
   std::string hex;
   for (int i = 0; i < 32; ++i)
