@@ -63,13 +63,12 @@ Assembled MessageAssembler::on_header(const FrameHeader& h) {
   message_size_ += h.payload_length;
   // Room for the frame's payload in one allocation instead of growing as pieces arrive (each
   // growth copies what came before). Capped, so that memory follows what arrives rather than
-  // what a header claims: a peer's 14-byte header gets it at most reserve_cap. Growth stops at
+  // what a header claims: a peer's 14-byte header gets it at most max_reserve. Growth stops at
   // the limit (the message cannot be longer), not at twice it: a flood of tiny fragments up to
   // a 16 MiB limit holds 16 MiB, not 32.
   if (collect_) {
-    constexpr uint64_t reserve_cap = uint64_t{256} << 10;
     const size_t wanted =
-        message_.size() + static_cast<size_t>(std::min(h.payload_length, reserve_cap));
+        message_.size() + static_cast<size_t>(std::min(h.payload_length, options_.max_reserve));
     if (wanted > message_.capacity()) {
       const uint64_t doubled = std::max<uint64_t>(wanted, uint64_t{2} * message_.capacity());
       const uint64_t most = std::min(options_.max_message_size, options_.max_kept);

@@ -22,6 +22,7 @@ AssemblerOptions assembler_options(const ReaderOptions& o) {
   a.validate_utf8 = o.validate_utf8;
   a.collect_rsv1_payload = !o.deflate;
   a.max_kept = o.max_kept_message;
+  a.max_reserve = o.max_reserve;
   return a;
 }
 

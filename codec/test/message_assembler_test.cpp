@@ -194,5 +194,22 @@ TEST(MessageAssembler, ValidatesEachAutobahnPayloadOneByteAtATime) {
   }
 }
 
+// A header reserves at most max_reserve (memory follows what arrives); allowed more, a frame's
+// length is reserved once, so a large message is never copied through smaller buffers.
+TEST(MessageAssembler, ReservesAFramesAnnouncedLengthUpToMaxReserve) {
+  const std::vector<uint8_t> payload(1000000, 'a');
+  const auto frame = encode_frame(FrameHeader{true, 0, 0x2, false, {}, 0}, payload);
+  const auto grown = assemble(frame, {}, 65536);
+  ASSERT_EQ(grown.results.size(), 1U);
+  EXPECT_EQ(grown.results[0].payload, payload);
+  EXPECT_GT(grown.results[0].payload.capacity(), payload.size());  // grown by doubling
+  AssemblerOptions o;
+  o.max_reserve = 2000000;
+  const auto reserved = assemble(frame, o, 65536);
+  ASSERT_EQ(reserved.results.size(), 1U);
+  EXPECT_EQ(reserved.results[0].payload, payload);
+  EXPECT_EQ(reserved.results[0].payload.capacity(), payload.size());
+}
+
 }  // namespace
 }  // namespace wsprobe::codec

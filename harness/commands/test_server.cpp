@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "engine/health.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/sender.hpp"
 #include "report/baseline.hpp"
 #include "report/progress.hpp"
@@ -18,6 +20,9 @@
 
 namespace wsprobe::harness {
 namespace {
+
+// Messages from this size on count against the MemoryBudget (9.1.3 up, the limit cases).
+constexpr uint64_t large_message = uint64_t{1} << 20;
 
 int usage_error(const std::string& why) {
   (void)std::fprintf(stderr, "wsprobe test-server: %s\n", why.c_str());
@@ -163,6 +168,12 @@ int test_server(TestServerOptions o) {
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return selected[a]->timeout > selected[b]->timeout;
     });
+    // One case's large messages at a time, beside any number of small cases
+    // (engine/memory_budget.hpp).
+    uint64_t largest = 0;
+    for (const Case* c : selected)
+      largest = std::max(largest, largest_message(*c));
+    MemoryBudget budget(largest, large_message);
     const auto started = Clock::now();
     auto worker = [&] {
       for (size_t k = next++; k < selected.size(); k = next++) {
@@ -172,6 +183,7 @@ int test_server(TestServerOptions o) {
           r.id = selected[i]->id;
           r.reason = "not run: the server answered no opening handshake in earlier cases";
         } else {
+          const MemoryBudget::Hold hold(budget, largest_message(*selected[i]));
           checks.before(*selected[i]);
           r = run_case(*selected[i], run.url, ro, &confirmer);
           checks.after(*selected[i], r);

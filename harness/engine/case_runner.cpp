@@ -37,6 +37,20 @@ uint64_t receive_limit(const Case& c) {
   return std::max(sent + (uint64_t{64} << 10), keep_limit(c));
 }
 
+}  // namespace
+
+uint64_t largest_message(const Case& c) {
+  uint64_t largest = keep_limit(c);
+  for (const auto& s : c.steps) {
+    largest = std::max<uint64_t>(largest, s.payload.size());
+    for (const auto& f : s.batch)
+      largest = std::max<uint64_t>(largest, f.payload.size());
+  }
+  return largest;
+}
+
+namespace {
+
 // Events kept for judging: what the case expects, and enough beyond it to show what went wrong.
 size_t event_limit(const Case& c) {
   return c.ok.size() + 64;

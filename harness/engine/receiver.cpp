@@ -9,7 +9,9 @@ namespace wsprobe::harness {
 
 Receiver::Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
                    std::string peer, uint64_t max_kept)
-    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256, max_kept, std::nullopt}),
+    // A frame may reserve all of itself: its length is bounded by what the case sent (max_message).
+    : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256, max_kept, std::nullopt,
+                                   max_message}),
       wire_(wire),
       peer_(std::move(peer)),
       max_message_(max_message),

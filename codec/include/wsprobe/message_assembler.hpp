@@ -25,6 +25,10 @@ struct AssemblerOptions {
   // counted (Assembled::cut): a tester that only needs to show a message was wrong need not hold
   // all of it.
   uint64_t max_kept = UINT64_MAX;
+  // Room a frame header's length reserves at once: memory then follows what arrives, not what a
+  // 14-byte header claims. A peer whose messages are known to be bounded (the tester's, by what
+  // its case sent) may reserve a whole frame, so a 16 MiB frame is never grown through 8 MiB.
+  uint64_t max_reserve = uint64_t{256} << 10;
 };
 
 struct Assembled {

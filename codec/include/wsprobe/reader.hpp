@@ -55,6 +55,8 @@ struct ReaderOptions {
   // permessage-deflate, when agreed: RSV1 is then allowed on the first frame of a data message,
   // and such messages are inflated with the peer's direction of the agreement.
   std::optional<DeflateAgreement> deflate;
+  // What a frame header's length may reserve of a message at once (AssemblerOptions::max_reserve).
+  uint64_t max_reserve = uint64_t{256} << 10;
 };
 
 // A frame header as decoded, before its payload is read (the tester's evidence log).

@@ -1,0 +1,56 @@
+#pragma once
+// Cases run in parallel (test-server --jobs) hold their large messages at the same time: 9.1.6,
+// 9.2.6 and the limit cases each hold up to 16 MiB (what arrives, and its growth). The budget
+// admits a case whose messages are large only while the large ones already running leave room, so
+// the tester's memory stays near one large case plus the small ones around it, whatever --jobs
+// is (issue 10: the tester's RSS beyond its largest message). Small cases are never held back.
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+namespace wsprobe::harness {
+
+class MemoryBudget {
+ public:
+  // Messages under `small` bytes are not counted; `budget` bytes of large ones may run at once
+  // (a case larger than the budget still runs, alone among the large).
+  MemoryBudget(uint64_t budget, uint64_t small) : budget_(budget), small_(small) {}
+
+  class Hold {
+   public:
+    Hold(MemoryBudget& b, uint64_t bytes) : budget_(b), bytes_(bytes < b.small_ ? 0 : bytes) {
+      if (bytes_ == 0) return;
+      std::unique_lock lock(budget_.mutex_);
+      budget_.freed_.wait(lock, [&] {
+        return budget_.in_use_ == 0 || budget_.in_use_ + bytes_ <= budget_.budget_;
+      });
+      budget_.in_use_ += bytes_;
+    }
+    ~Hold() {
+      if (bytes_ == 0) return;
+      {
+        const std::lock_guard lock(budget_.mutex_);
+        budget_.in_use_ -= bytes_;
+      }
+      budget_.freed_.notify_all();
+    }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+    Hold(Hold&&) = delete;
+    Hold& operator=(Hold&&) = delete;
+
+   private:
+    MemoryBudget& budget_;
+    uint64_t bytes_;
+  };
+
+ private:
+  uint64_t budget_;
+  uint64_t small_;
+  uint64_t in_use_ = 0;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+};
+
+}  // namespace wsprobe::harness
