@@ -6,6 +6,7 @@
 // is (issue 10: the tester's RSS beyond its largest message). Small cases are never held back.
 
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 
@@ -22,9 +23,11 @@ class MemoryBudget {
     Hold(MemoryBudget& b, uint64_t bytes) : budget_(b), bytes_(bytes < b.small_ ? 0 : bytes) {
       if (bytes_ == 0) return;
       std::unique_lock lock(budget_.mutex_);
+      ++budget_.waiting_;
       budget_.freed_.wait(lock, [&] {
         return budget_.in_use_ == 0 || budget_.in_use_ + bytes_ <= budget_.budget_;
       });
+      --budget_.waiting_;
       budget_.in_use_ += bytes_;
     }
     ~Hold() {
@@ -45,10 +48,21 @@ class MemoryBudget {
     uint64_t bytes_;
   };
 
+  // Bytes of large messages admitted, and cases waiting for room (tests, progress).
+  [[nodiscard]] uint64_t in_use() {
+    const std::lock_guard lock(mutex_);
+    return in_use_;
+  }
+  [[nodiscard]] size_t waiting() {
+    const std::lock_guard lock(mutex_);
+    return waiting_;
+  }
+
  private:
   uint64_t budget_;
   uint64_t small_;
   uint64_t in_use_ = 0;
+  size_t waiting_ = 0;
   std::mutex mutex_;
   std::condition_variable freed_;
 };
