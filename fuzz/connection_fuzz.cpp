@@ -94,9 +94,10 @@ WSPROBE_ORACLE_LOOP void match_events(const std::vector<codec::Event>& got, cons
 // (receive_in_place(), what an I/O layer calls; the whole run takes the copying receive()) in a
 // copy of the stream kept from one input to the next; under ASan its bytes past the current piece
 // are poisoned, so a read or write beyond the piece is caught as with a buffer of its own.
-void check_pieces(const codec::ConnectionOptions& o, std::span<const uint8_t> stream,
-                  const std::vector<size_t>& cuts, bool eof, const Transcript& whole,
-                  EventStore& store) {
+WSPROBE_ORACLE_LOOP void check_pieces(const codec::ConnectionOptions& o,
+                                      std::span<const uint8_t> stream,
+                                      const std::vector<size_t>& cuts, bool eof,
+                                      const Transcript& whole, EventStore& store) {
   thread_local std::vector<uint8_t> copy;
   copy.assign(stream.begin(), stream.end());
   ASAN_POISON_MEMORY_REGION(copy.data(), copy.size());
@@ -186,7 +187,8 @@ WSPROBE_ORACLE_LOOP void check_sent(std::vector<uint8_t>& sent) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const fuzz::Input in = fuzz::split_input(data, size);
+  thread_local fuzz::Input in;  // its memory kept from one input to the next
+  fuzz::split_input(data, size, in);
   codec::ConnectionOptions o;
   o.role = role;
   o.max_message_size = uint64_t{1} << (4 + (in.config & 0xF));  // 16 B .. 512 KiB

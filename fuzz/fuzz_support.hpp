@@ -22,9 +22,15 @@ struct Input {
   std::vector<size_t> cuts;     // offsets in `stream` where a read boundary falls
 };
 
-inline Input split_input(const uint8_t* data, size_t size) {
-  Input in;
-  if (size == 0) return in;
+// Into `in`, reusing its vectors' memory: a target that keeps one Input from one input to the
+// next (thread_local) allocates nothing here once they have grown. Such a target hands the codec
+// copies of the stream (or pieces of a poisoned copy), never `in.stream` itself: the spare
+// capacity past its end would hide an overflow from ASan.
+inline void split_input(const uint8_t* data, size_t size, Input& in) {
+  in.config = 0;
+  in.stream.clear();
+  in.cuts.clear();
+  if (size == 0) return;
   in.config = data[0];
   // Sized first (the chunks counted), so that the loop below never reallocates.
   in.stream.reserve(size - 1);
@@ -40,6 +46,11 @@ inline Input split_input(const uint8_t* data, size_t size) {
     i += len;
     if (i < size) in.cuts.push_back(in.stream.size());
   }
+}
+
+inline Input split_input(const uint8_t* data, size_t size) {
+  Input in;
+  split_input(data, size, in);
   return in;
 }
 

@@ -34,6 +34,7 @@ namespace wsprobe::codec {
 struct Deflater::State {
   isal_zstream z;                           // left as allocated: isal_deflate_init sets it
   std::unique_ptr<uint8_t[]> level_buffer;  // the hash chains and tokens levels 1-3 work in
+  size_t level_buffer_capacity = 0;
   // igzip's output goes here first: growing `out` by the bound would zero-fill it on every
   // message (for 128 KiB messages that memset cost as much as a tenth of the compression).
   std::unique_ptr<uint8_t[]> scratch;
@@ -59,15 +60,24 @@ size_t level_buffer_size(int level) {
 
 Deflater::Deflater(DeflateDirection direction, int level)
     : state_(std::make_unique_for_overwrite<State>()) {
+  reset(direction, level);
+}
+
+// The constructor's setup. A level buffer kept from before is used when it is large enough:
+// igzip sizes its hash table by level_buf_size, the level's own size whatever the buffer holds.
+void Deflater::reset(DeflateDirection direction, int level) {
   if (level < min_deflate_level || level > max_deflate_level) {
     throw std::invalid_argument("deflate level " + std::to_string(level) + " is not 0-3");
   }
   State& s = *state_;
   isal_deflate_init(&s.z);
   const size_t level_size = level_buffer_size(level);
-  if (level_size != 0) s.level_buffer = std::make_unique_for_overwrite<uint8_t[]>(level_size);
+  if (level_size > s.level_buffer_capacity) {
+    s.level_buffer = std::make_unique_for_overwrite<uint8_t[]>(level_size);
+    s.level_buffer_capacity = level_size;
+  }
   s.z.level = static_cast<uint32_t>(level);
-  s.z.level_buf = s.level_buffer.get();
+  s.z.level_buf = level_size != 0 ? s.level_buffer.get() : nullptr;
   s.z.level_buf_size = static_cast<uint32_t>(level_size);
   s.z.hist_bits = direction.window_bits;  // RFC 7692 7.1.2: no distance beyond the agreed window
   // RFC 7692 7.2.1: each message ends with an empty stored block (00 00 FF FF). A full flush also

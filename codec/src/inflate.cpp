@@ -84,6 +84,9 @@ struct Inflater::State {
   std::unique_ptr<z_stream, ZlibEnd> zlib;  // made the first time igzip refuses a message
   bool in_zlib = false;                     // zlib inflates the rest of this message
 
+  // Readies a new stream with `direction`: the constructor's and reset()'s, so that the two agree.
+  // The buffers stay as they are: only what was written to them is ever read.
+  void start(DeflateDirection direction);
   void remember(std::span<const uint8_t> chunk);
   void save_start_context();
   std::optional<Error> deliver(std::span<const uint8_t> chunk, const InflateSink& sink);
@@ -256,15 +259,34 @@ size_t Inflater::largest_allocation() {
   return std::max({sizeof(State), chunk_size, history_capacity});
 }
 
-Inflater::Inflater(DeflateDirection direction) : state_(std::make_unique_for_overwrite<State>()) {
-  State& s = *state_;
-  s.no_context_takeover = direction.no_context_takeover;
-  s.window_bits = direction.window_bits;
-  isal_inflate_init(&s.z);
+void Inflater::State::start(DeflateDirection direction) {
+  no_context_takeover = direction.no_context_takeover;
+  window_bits = direction.window_bits;
+  isal_inflate_init(&z);
   // Raw deflate and RFC 1951's window whatever the agreement (see State): end_message() applies
   // the agreed one.
-  s.z.crc_flag = ISAL_DEFLATE;
-  s.z.hist_bits = 0;
+  z.crc_flag = ISAL_DEFLATE;
+  z.hist_bits = 0;
+  history_size = 0;
+  start_mark = 0;
+  start_context_size = 0;
+  // What end_message() does after every message: the rest is the message's own state.
+  if (input.capacity() > kept_input_capacity) input = {};
+  input.clear();
+  given = 0;
+  delivered = 0;
+  start_saved = false;
+  in_zlib = false;  // zlib is reset before it inflates again (inflate_again_with_zlib)
+  ended = false;
+  has_input = false;
+}
+
+Inflater::Inflater(DeflateDirection direction) : state_(std::make_unique_for_overwrite<State>()) {
+  state_->start(direction);
+}
+
+void Inflater::reset(DeflateDirection direction) {
+  state_->start(direction);
 }
 
 Inflater::~Inflater() = default;

@@ -28,13 +28,24 @@ AssemblerOptions assembler_options(const ReaderOptions& o) {
 
 }  // namespace
 
-Reader::Reader(ReaderOptions options)
+Reader::Reader(ReaderOptions options) : Reader(options, std::nullopt) {}
+
+Reader::Reader(ReaderOptions options, std::optional<Inflater> inflater)
     : options_(options),
       parser_(parser_options(options_)),
       assembler_(assembler_options(options_)) {
-  if (options_.deflate) {
-    inflater_.emplace(receiving_direction(*options_.deflate, options_.role));
+  if (!options_.deflate) return;
+  const DeflateDirection direction = receiving_direction(*options_.deflate, options_.role);
+  if (inflater) {
+    inflater->reset(direction);
+    inflater_ = std::move(inflater);
+  } else {
+    inflater_.emplace(direction);
   }
+}
+
+void Reader::reset(ReaderOptions options) {
+  *this = Reader(options, std::move(inflater_));
 }
 
 void Reader::feed(std::span<const uint8_t> bytes) {

@@ -285,6 +285,40 @@ TEST(ReaderDeflate, FailsAReferencePastTheAgreedWindowIntoAnEarlierMessageWhatev
   EXPECT_EQ(bytewise, whole);
 }
 
+TEST(ReaderDeflate, ReadsAfterAResetAsANewReaderDoes) {
+  // reset() takes the new options (the window, whether deflate is agreed at all) and forgets the
+  // earlier stream: its context, its failure.
+  const auto block = letters(700);
+  Deflater d(DeflateDirection{});
+  std::vector<uint8_t> first;
+  std::vector<uint8_t> second;
+  d.compress(block, first);
+  d.compress(block, second);
+  const auto input = cat({frame(0xc1, first), frame(0xc1, second)});
+  const std::string text(block.begin(), block.end());
+  Reader r(client_reader());
+  r.feed(frame(0xc2, from_hex("ff ff ff ff")));
+  EXPECT_EQ(describe(r.take_events()), Lines{"deflate_invalid_data"});
+  r.reset(window_9_reader());
+  r.feed(input);
+  EXPECT_EQ(describe(r.take_events()),
+            (Lines{"text:" + text + " (compressed)", "deflate_invalid_data"}));
+  r.reset(client_reader());
+  r.feed(frame(0xc1, first));
+  r.reset(client_reader());
+  r.feed(input);
+  EXPECT_EQ(describe(r.take_events()),
+            (Lines{"text:" + text + " (compressed)", "text:" + text + " (compressed)"}));
+  ReaderOptions plain = client_reader();
+  plain.deflate.reset();
+  r.reset(plain);
+  r.feed(frame(0xc1, first));
+  EXPECT_EQ(describe(r.take_events()), Lines{"rsv_without_extension"});
+  r.reset(client_reader());
+  r.feed(frame(0xc1, first));
+  EXPECT_EQ(describe(r.take_events()), Lines{"text:" + text + " (compressed)"});
+}
+
 // Two connections wired back to back, deflate agreed with `agreement`.
 struct Pair {
   explicit Pair(const DeflateAgreement& agreement)

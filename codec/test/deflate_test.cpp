@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -304,6 +305,63 @@ TEST(Inflater, StopsABombAtTheLimitWithoutInflatingTheRest) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->close_code, close_code::message_too_big);
   EXPECT_LE(seen, limit);
+}
+
+TEST(Deflater, CompressesAfterAResetAsANewDeflaterDoes) {
+  // reset() forgets the earlier messages (the RFC 7692 7.2.3.1 bytes again, not a back
+  // reference) and takes the new level and window, whatever buffer the old level left.
+  Deflater d(kDefault, 3);
+  const auto message = repeats_at(700, 10);
+  (void)compress(d, message);
+  d.reset(kDefault);
+  EXPECT_EQ(compress(d, bytes("Hello")), from_hex("f2 48 cd c9 c9 07 00"));
+  for (int level = min_deflate_level; level <= max_deflate_level; ++level) {
+    for (const DeflateDirection dir :
+         {DeflateDirection{8, false}, DeflateDirection{12, true}, kDefault, kNoTakeover}) {
+      d.reset(dir, level);
+      Deflater fresh(dir, level);
+      for (int n = 0; n < 2; ++n) {
+        EXPECT_EQ(compress(d, message), compress(fresh, message))
+            << level << " " << int(dir.window_bits) << " " << n;
+      }
+    }
+  }
+  EXPECT_THROW(d.reset(kDefault, 4), std::invalid_argument);
+}
+
+TEST(Inflater, InflatesAfterAResetAsANewInflaterDoes) {
+  // RFC 7692 7.2.3.2's second message refers into the first: after reset() there is no first.
+  const auto first = from_hex("f2 48 cd c9 c9 07 00");
+  const auto second = from_hex("f2 00 11 00 00");
+  Inflater i(kDefault);
+  EXPECT_EQ(text(*inflate_message(i, first)), "Hello");
+  i.reset(kDefault);
+  EXPECT_FALSE(inflate_message(i, second));
+  // Nor is there a message half fed, or one zlib refused.
+  i.reset(kDefault);
+  const InflateSink sink = [](std::span<const uint8_t>) { return std::optional<Error>{}; };
+  ASSERT_FALSE(i.feed(std::span(first).first(3), sink));
+  i.reset(kDefault);
+  EXPECT_EQ(text(*inflate_message(i, first)), "Hello");
+  EXPECT_EQ(text(*inflate_message(i, second)), "Hello");
+  EXPECT_FALSE(inflate_message(i, from_hex("ff ff ff ff")));
+  i.reset(kDefault);
+  EXPECT_EQ(text(*inflate_message(i, first)), "Hello");
+  // The new direction holds: no context kept, or a window too small for a reference 700 bytes
+  // back into the previous message (RFC 7692 7.1.2.1).
+  i.reset(kNoTakeover);
+  EXPECT_EQ(text(*inflate_message(i, first)), "Hello");
+  EXPECT_FALSE(inflate_message(i, second));
+  const auto block = repeats_at(700, 1);
+  Deflater d(kDefault);
+  const auto block_first = compress(d, block);
+  const auto block_again = compress(d, block);
+  i.reset(DeflateDirection{9, false});
+  EXPECT_EQ(*inflate_message(i, block_first), block);
+  EXPECT_FALSE(inflate_message(i, block_again));
+  i.reset(kDefault);
+  EXPECT_EQ(*inflate_message(i, block_first), block);
+  EXPECT_EQ(*inflate_message(i, block_again), block);
 }
 
 TEST(DeflateRoundTrip, HonoursEveryWindowFrom8To15WithAndWithoutContext) {

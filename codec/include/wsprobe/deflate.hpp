@@ -41,6 +41,9 @@ class Deflater {
   // Appends the compressed form of one whole message to `out`, without the trailing
   // 00 00 FF FF (RFC 7692 7.2.1); the context is reset afterwards under no_context_takeover.
   void compress(std::span<const uint8_t> message, std::vector<uint8_t>& out);
+  // Starts over as Deflater(direction, level) would, without the context of earlier messages,
+  // keeping the memory it holds (a new level's buffer is allocated only when it needs more).
+  void reset(DeflateDirection direction, int level = default_deflate_level);
 
  private:
   struct State;
@@ -74,6 +77,9 @@ class Inflater {
   // and readies the next message (resetting the context under no_context_takeover). Data that
   // stops inside a deflate block is invalid (1007).
   std::optional<Error> finish(const InflateSink& sink);
+  // Starts over as Inflater(direction) would: no context, no message under way, keeping the
+  // memory it holds (its state, output chunk and history).
+  void reset(DeflateDirection direction);
 
  private:
   struct State;

@@ -101,6 +101,9 @@ using EventSink = std::function<void(ReaderEvent&&)>;
 class Reader {
  public:
   explicit Reader(ReaderOptions options = {});
+  // Starts over as Reader(options) would, keeping the inflater's memory (its state and buffers,
+  // some 220 KiB) when deflate is agreed again: a new stream for a reader that reads many.
+  void reset(ReaderOptions options);
 
   // Reads the bytes (copied, then unmasked in the copy). Any split of a stream gives the same
   // events as feeding it whole.
@@ -131,6 +134,8 @@ class Reader {
   [[nodiscard]] const ReaderOptions& options() const { return options_; }
 
  private:
+  // Uses `inflater` (reset) when deflate is agreed and it holds one: reset()'s.
+  Reader(ReaderOptions options, std::optional<Inflater> inflater);
   void read(std::span<uint8_t> input);
   void emit(ReaderEvent&& event);
   // After a failure or the close frame: takes `bytes` as discarded or after-close; true then.
