@@ -406,10 +406,10 @@ int main(int argc, char** argv) {
   // madvise, page faults and TLB shootdowns that followed took a fifth of the tester's CPU.
   (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
   (void)mallopt(M_TRIM_THRESHOLD, 8 << 20);
-  // One arena per core, not glibc's eight: each arena keeps up to the trim threshold of free heap
-  // and its own fragments, and 16 case threads on 2 cores spread over 16 arenas held 18 MB more
-  // over the whole catalogue (94 -> 76 MB peak) for no measurable speed (tcache serves the small
-  // allocations without the arena lock).
+  // One arena per core, not glibc's eight per core: each arena keeps up to the trim threshold of
+  // free heap and its own fragments, and 16 case threads on 2 cores spread over 16 arenas held 18
+  // MB more over the whole catalogue (94 -> 76 MB peak) for no measurable speed (tcache serves the
+  // small allocations without the arena lock).
   (void)mallopt(M_ARENA_MAX, static_cast<int>(std::max(2U, std::thread::hardware_concurrency())));
   // A peer that resets the connection makes a write fail with EPIPE, not kill wsprobe: OpenSSL's
   // socket writes (net/tls_stream.cpp) cannot ask for MSG_NOSIGNAL as asio's do. Children get the

@@ -1,6 +1,7 @@
 #include "wsprobe/reader.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "wsprobe/close.hpp"
 
@@ -45,7 +46,9 @@ Reader::Reader(ReaderOptions options, std::optional<Inflater> inflater)
 }
 
 void Reader::reset(ReaderOptions options) {
-  *this = Reader(options, std::move(inflater_));
+  // Taken out first: this reader never holds a moved-from inflater, whatever happens next.
+  std::optional<Inflater> kept = std::exchange(inflater_, std::nullopt);
+  *this = Reader(options, std::move(kept));
 }
 
 void Reader::feed(std::span<const uint8_t> bytes) {

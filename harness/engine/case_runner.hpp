@@ -33,8 +33,9 @@ struct RunOptions {
   double confirm_factor = 4.0;
 };
 
-// The largest message the case holds at once: the largest it sends, or expects back (with room
-// for a wrong one as evidence). test-server's MemoryBudget admits cases by it.
+// The largest message the case holds at once: the largest it sends from memory (a generated
+// payload is streamed), or expects back (with room for a wrong one as evidence). test-server's
+// MemoryBudget admits cases by it.
 uint64_t largest_message(const Case& c);
 
 // One run of the case, as the client (Autobahn fuzzingclient's role).

@@ -334,9 +334,18 @@ void add_steps(const json& j, const CatalogueOptions& o, const std::string& wher
   const json* w = j.contains("send") && j["send"].contains("payload")
                       ? windowed(j["send"]["payload"])
                       : nullptr;
-  if (step.with_handshake && n > 1)
-    throw CaseError(where + ": a repeated step cannot go with the handshake");
-  if (w != nullptr) step.windows = std::make_shared<const PayloadWindows>(windows_of(*w, o, where));
+  if (w != nullptr) {
+    if (step.with_handshake && n > 1)
+      throw CaseError(where + ": a repeated windowed step cannot go with the handshake");
+    step.windows = std::make_shared<const PayloadWindows>(windows_of(*w, o, where));
+  } else if (step.with_handshake && n > 1) {  // the first copy with the handshake, the rest after
+    Step rest = step;
+    rest.with_handshake = false;
+    rest.copies = n - 1;
+    out.push_back(std::move(step));
+    out.push_back(std::move(rest));
+    return;
+  }
   step.copies = n;
   out.push_back(std::move(step));
 }

@@ -94,17 +94,18 @@ std::string describe(const Expected& e) {
 namespace {
 
 std::string describe_run(const Expectations::Run& run, size_t copies) {
-  std::string line = describe(run.event);
-  if (copies > 1) {
-    line = std::to_string(copies) + " x " + line +
-           (run.windows ? " (this the first; each next one the next " +
-                              std::to_string(run.windows->window) + " bytes of the data set)"
-                        : "");
-  }
-  return line;
+  return describe_copies(describe(run.event), copies, run.windows.get());
 }
 
 }  // namespace
+
+std::string describe_copies(std::string line, size_t copies, const PayloadWindows* windows) {
+  if (copies <= 1) return line;
+  return std::to_string(copies) + " x " + line +
+         (windows != nullptr ? " (this the first; each next one the next " +
+                                   std::to_string(windows->window) + " bytes of the data set)"
+                             : "");
+}
 
 std::vector<std::string> describe_runs(const Expectations& events) {
   std::vector<std::string> lines;

@@ -17,6 +17,9 @@ std::string describe_payload(const Payload& payload);
 std::string describe(const Expected& event);
 // A case's expected events, a line per run: "1000 x binary ... (this the first; ...)".
 std::vector<std::string> describe_runs(const Expectations& events);
+// A line standing for `copies` of a step or an event: "1000 x LINE", saying how successive
+// windows of a data set follow the first.
+std::string describe_copies(std::string line, size_t copies, const PayloadWindows* windows);
 // Events received, a line per run of the same description: a flood of pings reads
 // "2000 x ping ..." once, not 2000 lines kept until the reports are written.
 std::vector<std::string> describe_runs(std::span<const Expected> events);

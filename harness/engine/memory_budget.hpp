@@ -3,7 +3,8 @@
 // 9.2.6 and the limit cases each hold up to 16 MiB (what arrives, and its growth). The budget
 // admits a case whose messages are large only while the large ones already running leave room, so
 // the tester's memory stays near one large case plus the small ones around it, whatever --jobs
-// is (issue 10: the tester's RSS beyond its largest message). Small cases are never held back.
+// is (issue 10: the tester's RSS beyond its largest message). A small case is never counted; the
+// worker of a large case that does not fit waits (the other workers go on with the rest).
 
 #include <condition_variable>
 #include <cstddef>

@@ -9,7 +9,7 @@ namespace wsprobe::harness {
 
 Receiver::Receiver(codec::Role role, uint64_t max_message, size_t max_events, Wire& wire,
                    std::string peer, uint64_t max_kept)
-    // A frame may reserve all of itself: its length is bounded by what the case sent (max_message).
+    // A frame may reserve all of itself: at most what the case sent (max_message) and keeps.
     : reader_(codec::ReaderOptions{role, max_message, 0, true, 0, 256, max_kept, std::nullopt,
                                    max_message}),
       wire_(wire),

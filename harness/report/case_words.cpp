@@ -137,16 +137,8 @@ std::string describe_handshake(const HandshakeSpec& h) {
 std::vector<std::string> describe_steps(const Case& c) {
   std::vector<std::string> lines;
   if (c.handshake) lines.push_back(describe_handshake(*c.handshake));
-  for (const auto& s : c.steps) {
-    std::string line = describe_step(s);
-    if (s.copies > 1) {
-      line = std::to_string(s.copies) + " x " + line +
-             (s.windows ? " (this the first; each next one the next " +
-                              std::to_string(s.windows->window) + " bytes of the data set)"
-                        : "");
-    }
-    lines.push_back(std::move(line));
-  }
+  for (const auto& s : c.steps)
+    lines.push_back(describe_copies(describe_step(s), s.copies, s.windows.get()));
   return lines;
 }
 

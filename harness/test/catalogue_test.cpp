@@ -233,6 +233,18 @@ TEST(CatalogueLoader, RepeatStandsForCopiesOfAStepAndOfAnEvent) {
   EXPECT_EQ(k.ok[2].payload, bytes("x"));
 }
 
+TEST(CatalogueLoader, RepeatWithTheHandshakeSendsTheFirstCopyWithItAndTheRestAfter) {
+  json c = minimal();
+  c["steps"] = json::parse(
+      R"([{"send": {"opcode": "text", "payload": "x"}, "with_handshake": true, "repeat": 3}])");
+  const Case k = load_one(c);
+  ASSERT_EQ(k.steps.size(), 2U);
+  EXPECT_TRUE(k.steps[0].with_handshake);
+  EXPECT_EQ(k.steps[0].copies, 1U);
+  EXPECT_FALSE(k.steps[1].with_handshake);
+  EXPECT_EQ(k.steps[1].copies, 2U);
+}
+
 TEST(CatalogueGenerator, MakesOneCasePerRowWithTypedValues) {
   const json g = json::parse(R"({"generate": {
       "tables": [{"columns": ["id", "code"], "rows": [["7.9.1", 0], ["7.9.2", 999]]}],
