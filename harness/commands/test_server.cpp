@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <thread>
@@ -23,6 +25,8 @@ namespace {
 
 // Messages from this size on count against the MemoryBudget (9.1.3 up, the limit cases).
 constexpr uint64_t large_message = uint64_t{1} << 20;
+// Large messages held at once, at least (the largest case's, when that is more).
+constexpr uint64_t large_budget = uint64_t{32} << 20;
 
 int usage_error(const std::string& why) {
   (void)std::fprintf(stderr, "wsprobe test-server: %s\n", why.c_str());
@@ -168,29 +172,51 @@ int test_server(TestServerOptions o) {
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
       return selected[a]->timeout > selected[b]->timeout;
     });
-    // One case's large messages at a time, beside any number of small cases
-    // (engine/memory_budget.hpp).
+    // Large messages of several cases at once up to a budget (engine/memory_budget.hpp): the
+    // largest case's, and at least large_budget, so that a server that makes every case last its
+    // timeout does not make the large cases run one by one.
     uint64_t largest = 0;
     for (const Case* c : selected)
       largest = std::max(largest, largest_message(*c));
-    MemoryBudget budget(largest, large_message);
+    MemoryBudget budget(std::max(largest, large_budget), large_message);
+    // A large case that does not fit yet waits here while its worker goes on with the next ones;
+    // each worker runs what is left here once the order is done (its own deferrals included, so
+    // none is left behind).
+    std::mutex deferred_mutex;
+    std::deque<size_t> deferred;
+    const auto run_one = [&](size_t i, bool wait_for_room) {
+      CaseResult r;
+      if (breaker.tripped()) {
+        r.id = selected[i]->id;
+        r.reason = "not run: the server answered no opening handshake in earlier cases";
+      } else {
+        const MemoryBudget::Hold hold(budget, largest_message(*selected[i]), wait_for_room);
+        if (!hold.held()) {
+          const std::lock_guard lock(deferred_mutex);
+          deferred.push_back(i);
+          return;
+        }
+        checks.before(*selected[i]);
+        r = run_case(*selected[i], run.url, ro, &confirmer);
+        checks.after(*selected[i], r);
+        breaker.record(r);
+      }
+      progress.done(*selected[i], r);
+      run.results[i] = std::move(r);
+    };
     const auto started = Clock::now();
     auto worker = [&] {
-      for (size_t k = next++; k < selected.size(); k = next++) {
-        const size_t i = order[k];
-        CaseResult r;
-        if (breaker.tripped()) {
-          r.id = selected[i]->id;
-          r.reason = "not run: the server answered no opening handshake in earlier cases";
-        } else {
-          const MemoryBudget::Hold hold(budget, largest_message(*selected[i]));
-          checks.before(*selected[i]);
-          r = run_case(*selected[i], run.url, ro, &confirmer);
-          checks.after(*selected[i], r);
-          breaker.record(r);
+      for (size_t k = next++; k < selected.size(); k = next++)
+        run_one(order[k], false);
+      for (;;) {
+        size_t i = 0;
+        {
+          const std::lock_guard lock(deferred_mutex);
+          if (deferred.empty()) return;
+          i = deferred.front();
+          deferred.pop_front();
         }
-        progress.done(*selected[i], r);
-        run.results[i] = std::move(r);
+        run_one(i, true);
       }
     };
     std::vector<std::thread> pool;

@@ -3,8 +3,8 @@
 // 9.2.6 and the limit cases each hold up to 16 MiB (what arrives, and its growth). The budget
 // admits a case whose messages are large only while the large ones already running leave room, so
 // the tester's memory stays near one large case plus the small ones around it, whatever --jobs
-// is (issue 10: the tester's RSS beyond its largest message). A small case is never counted; the
-// worker of a large case that does not fit waits (the other workers go on with the rest).
+// is (issue 10: the tester's RSS beyond its largest message). A small case is never counted; a
+// large case that does not fit is put off by test-server while its worker goes on with the rest.
 
 #include <condition_variable>
 #include <cstddef>
@@ -21,13 +21,21 @@ class MemoryBudget {
 
   class Hold {
    public:
-    Hold(MemoryBudget& b, uint64_t bytes) : budget_(b), bytes_(bytes < b.small_ ? 0 : bytes) {
+    // Waits for room, or with `wait` false holds nothing (held() false) when there is none.
+    Hold(MemoryBudget& b, uint64_t bytes, bool wait = true)
+        : budget_(b), bytes_(bytes < b.small_ ? 0 : bytes) {
       if (bytes_ == 0) return;
       std::unique_lock lock(budget_.mutex_);
-      ++budget_.waiting_;
-      budget_.freed_.wait(lock, [&] {
+      const auto room = [&] {
         return budget_.in_use_ == 0 || budget_.in_use_ + bytes_ <= budget_.budget_;
-      });
+      };
+      if (!wait && !room()) {
+        bytes_ = 0;
+        held_ = false;
+        return;
+      }
+      ++budget_.waiting_;
+      budget_.freed_.wait(lock, room);
       --budget_.waiting_;
       budget_.in_use_ += bytes_;
     }
@@ -39,6 +47,7 @@ class MemoryBudget {
       }
       budget_.freed_.notify_all();
     }
+    [[nodiscard]] bool held() const { return held_; }
     Hold(const Hold&) = delete;
     Hold& operator=(const Hold&) = delete;
     Hold(Hold&&) = delete;
@@ -47,6 +56,7 @@ class MemoryBudget {
    private:
     MemoryBudget& budget_;
     uint64_t bytes_;
+    bool held_ = true;
   };
 
   // Bytes of large messages admitted, and cases waiting for room (tests, progress).

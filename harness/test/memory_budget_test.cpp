@@ -27,6 +27,17 @@ TEST(MemoryBudget, AdmitsACaseLargerThanTheBudgetWhenNoneRuns) {
   EXPECT_EQ(budget.in_use(), 64 * MiB);
 }
 
+TEST(MemoryBudget, AHoldThatMayNotWaitHoldsNothingWhenThereIsNoRoom) {
+  MemoryBudget budget(16 * MiB, MiB);
+  const MemoryBudget::Hold first(budget, 12 * MiB, false);
+  EXPECT_TRUE(first.held());
+  const MemoryBudget::Hold second(budget, 8 * MiB, false);
+  EXPECT_FALSE(second.held());
+  EXPECT_EQ(budget.in_use(), 12 * MiB);
+  const MemoryBudget::Hold small(budget, 1024, false);
+  EXPECT_TRUE(small.held());
+}
+
 TEST(MemoryBudget, ALargeCaseWaitsUntilTheRunningOnesLeaveRoom) {
   MemoryBudget budget(16 * MiB, MiB);
   std::optional<MemoryBudget::Hold> first;
