@@ -266,15 +266,23 @@ TEST(ReaderDeflate, GivesTheSameErrorForCompressedTextWhateverTheReadBoundaries)
   EXPECT_EQ(cut_bytewise, cut_whole);
 }
 
-TEST(ReaderDeflate, FailsAReferencePastTheAgreedWindowIntoAnEarlierMessageWhateverTheReads) {
-  // RFC 7692 7.1.2.1: the second message refers to the first 700 bytes back, past the 512 the
-  // server may use; with the default 32 KiB window it is fine.
-  const auto block = letters(700);
+// `block` compressed twice in one context (the default 32 KiB window): the second message is a
+// match 700 bytes back into the first.
+std::pair<std::vector<uint8_t>, std::vector<uint8_t>> same_block_twice(
+    const std::vector<uint8_t>& block) {
   Deflater d(DeflateDirection{});
   std::vector<uint8_t> first;
   std::vector<uint8_t> second;
   d.compress(block, first);
   d.compress(block, second);
+  return {std::move(first), std::move(second)};
+}
+
+TEST(ReaderDeflate, FailsAReferencePastTheAgreedWindowIntoAnEarlierMessageWhateverTheReads) {
+  // RFC 7692 7.1.2.1: the second message refers to the first 700 bytes back, past the 512 the
+  // server may use; with the default 32 KiB window it is fine.
+  const auto block = letters(700);
+  const auto [first, second] = same_block_twice(block);
   ASSERT_LT(second.size(), 100u);  // a match, not the letters again
   const auto input = cat({frame(0xc1, first), frame(0xc1, second)});
   const std::string text(block.begin(), block.end());
@@ -289,11 +297,7 @@ TEST(ReaderDeflate, ReadsAfterAResetAsANewReaderDoes) {
   // reset() takes the new options (the window, whether deflate is agreed at all) and forgets the
   // earlier stream: its context, its failure.
   const auto block = letters(700);
-  Deflater d(DeflateDirection{});
-  std::vector<uint8_t> first;
-  std::vector<uint8_t> second;
-  d.compress(block, first);
-  d.compress(block, second);
+  const auto [first, second] = same_block_twice(block);
   const auto input = cat({frame(0xc1, first), frame(0xc1, second)});
   const std::string text(block.begin(), block.end());
   Reader r(client_reader());
