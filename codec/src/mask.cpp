@@ -83,10 +83,15 @@ template <size_t N>
 #endif
 
 #if WSPROBE_MASK_AVX512
-// AVX-512BW: 64 bytes per register. Under 64 bytes, one masked load, XOR and store; from 64 up,
+// AVX-512BW: 64 bytes per register. Under 64 bytes, one masked load, XOR and store. From 64 up,
 // the last 64 bytes are one more window, read before anything is written (see
 // mask_two_windows), as memcpy does: a 125-byte control frame is two loads, two XORs and two
 // stores. (Masked stores are slow on AMD's Zen, so they never run in the loop's place.)
+//
+// From 64 up the code is asm in registers zmm16-zmm21, which only EVEX code uses: SSE code that
+// runs after it pays no transition for them, so it needs no vzeroupper, as glibc's memcpy does.
+// With intrinsics the compiler picks zmm0-15 and adds a vzeroupper on the way out: an eighth of
+// a control frame's time.
 __attribute__((target("avx512f,avx512bw,bmi2"))) void mask_avx512(uint8_t* p, size_t n,
                                                                   uint32_t k32) {
   if (n < 64) {
@@ -97,11 +102,9 @@ __attribute__((target("avx512f,avx512bw,bmi2"))) void mask_avx512(uint8_t* p, si
     return;
   }
   const size_t last = n - 64;
-  if (n <= 128) {
-    // No loop for a control frame (RFC 6455 5.5: at most 125 bytes), and in registers 16 and
-    // 17, which only EVEX code uses: the SSE code that follows pays no transition for them, so
-    // no vzeroupper is needed, as glibc's memcpy does (the compiler picks registers 0-15 and
-    // adds a vzeroupper, an eighth of this path's time).
+  if (n <= 128) [[likely]] {
+    // No loop for a control frame (RFC 6455 5.5: 125 bytes at most), laid out as the
+    // fall-through path.
     const uint32_t tail_key = key_word(k32, last);
     asm("vpbroadcastd %[k], %%zmm16\n\t"
         "vpbroadcastd %[tk], %%zmm17\n\t"
@@ -114,23 +117,42 @@ __attribute__((target("avx512f,avx512bw,bmi2"))) void mask_avx512(uint8_t* p, si
         : "memory", "xmm16", "xmm17");
     return;
   }
-  const __m512i kv = _mm512_set1_epi32(static_cast<int>(k32));
-  const __m512i tail = _mm512_xor_si512(_mm512_loadu_si512(p + last),
-                                        _mm512_set1_epi32(static_cast<int>(key_word(k32, last))));
+  const uint32_t tail_key = key_word(k32, last);
+  // zmm16: the key; zmm17: the last window, XORed before the loop writes over its first bytes;
+  // then 256 bytes per turn, then 64, then the last window. Volatile: its only output (the
+  // index) is unused after it.
   size_t i = 0;
-  for (; i + 256 <= last; i += 256) {
-    const __m512i b0 = _mm512_xor_si512(_mm512_loadu_si512(p + i), kv);
-    const __m512i b1 = _mm512_xor_si512(_mm512_loadu_si512(p + i + 64), kv);
-    const __m512i b2 = _mm512_xor_si512(_mm512_loadu_si512(p + i + 128), kv);
-    const __m512i b3 = _mm512_xor_si512(_mm512_loadu_si512(p + i + 192), kv);
-    _mm512_storeu_si512(p + i, b0);
-    _mm512_storeu_si512(p + i + 64, b1);
-    _mm512_storeu_si512(p + i + 128, b2);
-    _mm512_storeu_si512(p + i + 192, b3);
-  }
-  for (; i < last; i += 64)
-    _mm512_storeu_si512(p + i, _mm512_xor_si512(_mm512_loadu_si512(p + i), kv));
-  _mm512_storeu_si512(p + last, tail);
+  asm volatile(
+      "vpbroadcastd %[k], %%zmm16\n\t"
+      "vpbroadcastd %[tk], %%zmm17\n\t"
+      "vpxord (%[p],%[last]), %%zmm17, %%zmm17\n\t"
+      "jmp 2f\n"
+      "1:\n\t"
+      "vpxord (%[p],%[i]), %%zmm16, %%zmm18\n\t"
+      "vpxord 64(%[p],%[i]), %%zmm16, %%zmm19\n\t"
+      "vpxord 128(%[p],%[i]), %%zmm16, %%zmm20\n\t"
+      "vpxord 192(%[p],%[i]), %%zmm16, %%zmm21\n\t"
+      "vmovdqu64 %%zmm18, (%[p],%[i])\n\t"
+      "vmovdqu64 %%zmm19, 64(%[p],%[i])\n\t"
+      "vmovdqu64 %%zmm20, 128(%[p],%[i])\n\t"
+      "vmovdqu64 %%zmm21, 192(%[p],%[i])\n\t"
+      "add $256, %[i]\n"
+      "2:\n\t"
+      "lea 256(%[i]), %%rax\n\t"
+      "cmp %[last], %%rax\n\t"
+      "jbe 1b\n\t"
+      "jmp 4f\n"
+      "3:\n\t"
+      "vpxord (%[p],%[i]), %%zmm16, %%zmm18\n\t"
+      "vmovdqu64 %%zmm18, (%[p],%[i])\n\t"
+      "add $64, %[i]\n"
+      "4:\n\t"
+      "cmp %[last], %[i]\n\t"
+      "jb 3b\n\t"
+      "vmovdqu64 %%zmm17, (%[p],%[last])"
+      : [i] "+r"(i)
+      : [p] "r"(p), [last] "r"(last), [k] "r"(k32), [tk] "r"(tail_key)
+      : "rax", "cc", "memory", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21");
 }
 #endif
 
