@@ -12,18 +12,18 @@ import pytest
 from cases import failed, load_cases, param
 from conftest import start, stop
 
-# Autobahn's slow compression rows (12.x/13.x with 4-128 KiB messages) are left out, as
-# test_reference.py leaves them out against the server: 216 cases took 843 s against this client.
+#Autobahn's slow compression rows (12.x/13.x with 4-128 KiB messages) are left out, as
+#test_reference.py leaves them out against the server : 216 cases took 843 s against this client.
 def not_slow_deflate(case):
     return not (case["slow"] and case["area"] == "deflate")
 
 
 CLIENT_CASES = [c for c in load_cases() if "client" in c["roles"] and not_slow_deflate(c)]
-# Autobahn's accept functions for 13.2, 13.5 and 13.6 ask for client_no_context_takeover only of a
-# client that offered it (RFC 7692 7.1.1.2): the reference client offers it for the deflate cases.
+#Autobahn's accept functions for 13.2, 13.5 and 13.6 ask for client_no_context_takeover only of a
+#client that offered it(RFC 7692 7.1.1.2) : the reference client offers it for the deflate cases.
 DEFLATE_OFFER = ["--deflate-client-no-context-takeover"]
-# 34.4.1 answers client_max_window_bits to an offer without it (RFC 7692 7.1.2.2): it needs an
-# offer that leaves it out, which the reference client's default offer does not.
+# 34.4.1 answers client_max_window_bits to an offer without it(RFC 7692 7.1.2.2) : it needs an
+#offer that leaves it out, which the reference client's default offer does not.
 CASE_OFFER = {"34.4.1": ["--deflate-no-client-max-window-bits"]}
 
 
@@ -66,35 +66,62 @@ def certificate(tmp_path_factory):
     return str(cert), str(key)
 
 
-@pytest.mark.parametrize("area", sorted({c["area"] for c in load_cases()}))
-def test_both_directions_over_wss(area, wsprobe, certificate, tmp_path):
-    cert, key = certificate
+def wss_server_results(wsprobe, cert, key, ids, out):
+    """Runs `ids` with test-server against a fresh `wsprobe serve` over TLS; the verdicts."""
     server, url = start([wsprobe, "serve", "--port", "0", "--cert", cert, "--key", key])
     try:
-        ids = [c["id"] for c in load_cases() if c["area"] == area and "server" in c["roles"] and not_slow_deflate(c)]
         selection = sum((["--cases", i] for i in ids), [])
-        out = tmp_path / "server.json"
-        if ids:  # not a client-only area (client_handshake, ...)
-            run = subprocess.run([wsprobe, "test-server", url, "--agent", "wss", "--ca", cert, "--jobs", "2",
-                                  "--json", str(out), *selection], capture_output=True, text=True, timeout=300)
-            assert run.returncode == 0, run.stdout[-2000:]
+        run = subprocess.run([wsprobe, "test-server", url, "--agent", "wss", "--ca", cert, "--jobs", "2",
+                              "--json", str(out), *selection], capture_output=True, text=True, timeout=300)
+        assert run.returncode in (0, 1), run.stderr[-2000:]  # 1: a case failed; 2: could not run
     finally:
         stop(server)
-    ids = [c["id"] for c in CLIENT_CASES if c["area"] == area]
-    if not ids:  # a server-only area (handshake, robustness)
-        return
+    return json.loads(out.read_text())["wss"]
+
+
+def wss_client_results(wsprobe, cert, key, ids, out):
+    """Runs `ids` with `wsprobe connect` against a fresh test-client over TLS; the verdicts."""
     selection = sum((["--cases", i] for i in ids), [])
     tester, turl = start([wsprobe, "test-client", "--port", "0", "--cert", cert, "--key", key, "--json",
-                          str(tmp_path / "client.json"), *selection])
+                          str(out), *selection])
     try:
         for cid in ids:
             subprocess.run([wsprobe, "connect", f"{turl}runCase?casetuple={cid}&agent=wss", "--echo", "--ca", cert],
                            capture_output=True, timeout=60)
         subprocess.run([wsprobe, "connect", f"{turl}updateReports?agent=wss", "--ca", cert], capture_output=True, timeout=60)
-        results = json.loads((tmp_path / "client.json").read_text())["wss"]
+        return json.loads(out.read_text())["wss"]
     finally:
         stop(tester)
+
+
+def confirm_failures(results, run_again, what):
+    """Confirm before failing, as test_reference.py does: this runs beside three panel peers, the
+    client panel and a niced lint on two cores, and a whole area over TLS at once (20.5.x send
+    64 MiB through a peer that stops reading). The failed cases run again, alone; a second
+    failure fails."""
+    first = sorted(cid for cid, r in results.items() if failed(r))
+    if not first:
+        return
+    print(f"{what}: {', '.join(first)} failed in the area's run; running them again")
+    again = run_again(first)
+    assert not [cid for cid in first if failed(again[cid])], {cid: again[cid] for cid in first}
+
+
+@pytest.mark.parametrize("area", sorted({c["area"] for c in load_cases()}))
+def test_both_directions_over_wss(area, wsprobe, certificate, tmp_path):
+    cert, key = certificate
+    ids = [c["id"] for c in load_cases() if c["area"] == area and "server" in c["roles"] and not_slow_deflate(c)]
+    if ids:  # not a client-only area (client_handshake, ...)
+        results = wss_server_results(wsprobe, cert, key, ids, tmp_path / "server.json")
+        assert sorted(results) == sorted(ids)
+        confirm_failures(results, lambda again: wss_server_results(wsprobe, cert, key, again,
+                                                                   tmp_path / "server-again.json"), "server")
+    ids = [c["id"] for c in CLIENT_CASES if c["area"] == area]
+    if not ids:  # a server-only area (handshake, robustness)
+        return
+    results = wss_client_results(wsprobe, cert, key, ids, tmp_path / "client.json")
     masking = results.pop("masking")  # the whole run's masking keys (RFC 6455 5.3): fresh ones
     assert masking["verdict"] == "OK", masking
     assert sorted(results) == sorted(ids)
-    assert not [cid for cid, r in results.items() if failed(r)], results
+    confirm_failures(results, lambda again: wss_client_results(wsprobe, cert, key, again,
+                                                               tmp_path / "client-again.json"), "client")
