@@ -29,14 +29,11 @@ codec::ServerHandshake feed(std::span<const uint8_t> stream, const std::vector<s
 bool same_request(const codec::HttpRequest& a, const codec::HttpRequest& b) {
   if (a.method != b.method || a.target != b.target || a.version_minor != b.version_minor)
     return false;
-  if (a.headers.fields.size() != b.headers.fields.size()) return false;
-  for (size_t i = 0; i < a.headers.fields.size(); ++i) {
-    if (a.headers.fields[i].name != b.headers.fields[i].name ||
-        a.headers.fields[i].value != b.headers.fields[i].value) {
-      return false;
-    }
-  }
-  return true;
+  const auto x = a.headers.fields();
+  const auto y = b.headers.fields();
+  return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const auto& f, const auto& g) {
+    return f.name == g.name && f.value == g.value;
+  });
 }
 
 bool named(const codec::Error& e) {

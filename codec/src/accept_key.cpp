@@ -1,9 +1,13 @@
 #include "wsprobe/accept_key.hpp"
 
+// SHA1_Init/Update/Final are deprecated in OpenSSL 3.0 (see compute_accept for why we use them).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "ascii.hpp"
@@ -19,31 +23,27 @@ std::string base64(std::span<const uint8_t> bytes) {
   return out;
 }
 
-// SHA-1 with the digest fetched once and the context reused: in OpenSSL 3 the one-shot API pays
-// for an implicit fetch and allocation on every call, 2-3 times the digest itself.
-struct Sha1 {
-  EVP_MD* md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~Sha1() {
-    EVP_MD_CTX_free(ctx);
-    EVP_MD_free(md);
-  }
-  Sha1() = default;
-  Sha1(const Sha1&) = delete;
-  Sha1& operator=(const Sha1&) = delete;
-};
-
 }  // namespace
 
+void compute_accept(std::string_view key, std::span<char, accept_size> out) {
+  // libcrypto's SHA1_* calls, deprecated in OpenSSL 3 but kept there, go straight to its SHA-1
+  // code (SHA extensions where the CPU has them): 88 ns here against 116 ns through EVP with the
+  // digest fetched once, where a whole server handshake has 500 ns (issue 10: 2 M/s).
+  std::array<uint8_t, SHA_DIGEST_LENGTH> digest{};
+  SHA_CTX sha1;
+  SHA1_Init(&sha1);
+  SHA1_Update(&sha1, key.data(), key.size());
+  SHA1_Update(&sha1, websocket_guid.data(), websocket_guid.size());
+  SHA1_Final(digest.data(), &sha1);
+  std::array<unsigned char, accept_size + 1> encoded{};  // EVP_EncodeBlock adds a NUL
+  EVP_EncodeBlock(encoded.data(), digest.data(), static_cast<int>(digest.size()));
+  std::memcpy(out.data(), encoded.data(), accept_size);
+}
+
 std::string compute_accept(std::string_view key) {
-  thread_local Sha1 sha1;
-  std::array<uint8_t, 20> digest{};
-  unsigned int len = 0;
-  EVP_DigestInit_ex(sha1.ctx, sha1.md, nullptr);
-  EVP_DigestUpdate(sha1.ctx, key.data(), key.size());
-  EVP_DigestUpdate(sha1.ctx, websocket_guid.data(), websocket_guid.size());
-  EVP_DigestFinal_ex(sha1.ctx, digest.data(), &len);
-  return base64(digest);
+  std::string out(accept_size, '\0');
+  compute_accept(key, std::span<char, accept_size>(out.data(), accept_size));
+  return out;
 }
 
 std::string generate_key(const RandomSource& random) {

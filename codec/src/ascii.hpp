@@ -41,8 +41,24 @@ constexpr bool is(char c, uint8_t cls) {
   return (classes[static_cast<uint8_t>(c)] & cls) != 0;
 }
 
+// Without an early exit, so the loop is one AND per byte and unrolls: the strings it checks
+// (header names, keys, hosts) are short and nearly always pass.
 constexpr bool all_of(std::string_view s, uint8_t cls) {
-  return std::all_of(s.begin(), s.end(), [cls](char c) { return is(c, cls); });
+  uint8_t all = cls;
+  for (const char c : s)
+    all &= classes[static_cast<uint8_t>(c)];
+  return all != 0;
+}
+
+// The length of the run of tchars (RFC 9110 5.6.2) that `s` starts with: eight bytes a step
+// while they are all tchars, one test for the eight rather than one branch each.
+constexpr size_t tchar_prefix(std::string_view s) {
+  size_t i = 0;
+  while (i + 8 <= s.size() && all_of(s.substr(i, 8), tchar))
+    i += 8;
+  while (i < s.size() && is(s[i], tchar))
+    ++i;
+  return i;
 }
 
 constexpr bool is_token(std::string_view s) {

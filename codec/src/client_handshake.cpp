@@ -31,6 +31,12 @@ std::vector<DeflateParameters> deflate_offers(const std::vector<ExtensionOffer>&
   return offers;
 }
 
+// The request's bytes, its fields written as given.
+std::string serialize(const PreparedRequest& r) {
+  const std::vector<HttpField> fields(r.headers.begin(), r.headers.end());
+  return serialize_request(r.method, r.target, r.version, fields);
+}
+
 }  // namespace
 
 PreparedRequest prepare_request(const ClientOptions& options, std::string_view key) {
@@ -54,7 +60,7 @@ ClientRequest build_request(const ClientOptions& options, const RandomSource& ra
   ClientRequest req;
   req.key = generate_key(random);
   const PreparedRequest r = prepare_request(options, req.key);
-  req.bytes = serialize_request(r.method, r.target, r.version, r.headers);
+  req.bytes = serialize(r);
   return req;
 }
 
@@ -90,7 +96,7 @@ Expected<AcceptedResponse> validate_response(const HttpResponse& response, std::
   if (!extensions) return error_of(Rule::handshake_response_bad_extensions);
   HttpHeaders offers;
   for (const auto& raw : offered_extensions(offered))
-    offers.fields.push_back({"Sec-WebSocket-Extensions", raw});
+    offers.add("Sec-WebSocket-Extensions", raw);
   const auto offered_list = parse_extensions(offers);
   const auto& selected = extensions.value();
   for (size_t i = 0; i < selected.size(); ++i) {
@@ -122,13 +128,10 @@ ClientHandshake::ClientHandshake(const ClientOptions& options, const RandomSourc
     : ClientHandshake(prepare_request(options, generate_key(random)), limits) {}
 
 ClientHandshake::ClientHandshake(const PreparedRequest& request, HttpLimits limits)
-    : request_bytes_(
-          serialize_request(request.method, request.target, request.version, request.headers)),
-      head_(HttpKind::response, limits) {
+    : request_bytes_(serialize(request)), head_(HttpKind::response, limits) {
   // What was offered is what was sent: read back from the headers, so an odd request is judged
   // by what it said (the tokens as written, even when they are not valid tokens).
-  HttpHeaders sent;
-  sent.fields = request.headers;
+  const HttpHeaders sent(std::vector<HttpField>(request.headers.begin(), request.headers.end()));
   const auto keys = sent.all("Sec-WebSocket-Key");
   if (!keys.empty()) key_ = keys.front();
   for (const auto value : sent.all("Sec-WebSocket-Protocol")) {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cstring>
 
 #include "ascii.hpp"
+#include "head_scan.hpp"
 
 namespace wsprobe::codec {
 namespace {
@@ -21,29 +23,6 @@ bool has_cr_or_lf(std::string_view s) {
 bool has_space_or_ctl(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F; });
-}
-
-// The index of the first byte of s[0, n) that may not appear inside a header line: a control
-// character other than HTAB, or DEL (RFC 9110 5.5); n when there is none. In a well-formed head
-// that byte is the CR of the line's CRLF, so one scan finds the line's end and clears its bytes.
-// Sixteen bytes at a time through the compiler's vector extensions (SSE2 on x86-64).
-size_t first_special(const char* s, size_t n) {
-  using V = uint8_t __attribute__((vector_size(16)));
-  size_t i = 0;
-  for (; i + sizeof(V) <= n; i += sizeof(V)) {
-    V v;
-    std::memcpy(&v, s + i, sizeof(V));
-    const auto hit = ((v < 0x20) & (v != '\t')) | (v == 0x7F);
-    uint64_t w[2];
-    std::memcpy(w, &hit, sizeof(w));
-    if (w[0] != 0) return i + static_cast<size_t>(std::countr_zero(w[0])) / 8;
-    if (w[1] != 0) return i + 8 + static_cast<size_t>(std::countr_zero(w[1])) / 8;
-  }
-  for (; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if ((c < 0x20 && c != '\t') || c == 0x7F) return i;
-  }
-  return n;
 }
 
 std::string_view trim(std::string_view s) {
@@ -67,9 +46,22 @@ bool parse_version(std::string_view s, int& minor) {
 }  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii::to_lower(x) == ascii::to_lower(y);
-         });
+  if (a.size() != b.size()) return false;
+  // Peers nearly always spell names and tokens as the RFCs do: eight bytes at a time while they
+  // match exactly (no memcmp call for these short strings), then byte by byte, folding case,
+  // from the first difference.
+  size_t i = 0;
+  for (; i + 8 <= a.size(); i += 8) {
+    uint64_t x = 0;
+    uint64_t y = 0;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) break;
+  }
+  for (; i < a.size(); ++i) {
+    if (ascii::to_lower(a[i]) != ascii::to_lower(b[i])) return false;
+  }
+  return true;
 }
 
 namespace {
@@ -110,14 +102,15 @@ Error head_error(HttpKind kind, Rule rule) {
   return e;
 }
 
+bool list_contains(std::string_view value, std::string_view token) {
+  return any_list_item(value, [&](std::string_view item) { return iequals(item, token); });
+}
+
 bool contains_token(const HttpHeaders& headers, std::string_view name, std::string_view token) {
-  for (const auto& field : headers.fields) {
-    if (!iequals(field.name, name)) continue;
-    if (any_list_item(field.value, [&](std::string_view item) { return iequals(item, token); })) {
-      return true;
-    }
-  }
-  return false;
+  const auto fields = headers.fields();
+  return std::any_of(fields.begin(), fields.end(), [&](const HttpField& field) {
+    return iequals(field.name, name) && list_contains(field.value, token);
+  });
 }
 
 std::string_view reason_phrase(int status) {
@@ -147,61 +140,163 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-HttpResponse http_response(int status, std::vector<HttpHeader> headers) {
-  HttpResponse r;
-  r.status = status;
-  r.reason = reason_phrase(status);
-  r.headers.fields = std::move(headers);
-  return r;
+namespace {
+
+// Decimal digits, formatted on the stack (no std::to_string temporary).
+struct Number {
+  explicit Number(size_t n)
+      : size(static_cast<size_t>(std::to_chars(digits, digits + 20, n).ptr - digits)) {}
+  [[nodiscard]] std::string_view view() const { return {digits, size}; }
+  char digits[20] = {};
+  size_t size;
+};
+
+// Writes a message into a string sized once beforehand: one allocation, and a memcpy per piece
+// without append()'s capacity checks.
+class Writer {
+ public:
+  Writer(std::string& out, size_t size) : out_(out) {
+    out.resize(size);
+    at_ = out.data();
+  }
+  Writer& operator<<(std::string_view s) {
+    at_ = std::copy(s.begin(), s.end(), at_);  // not memcpy: an empty view's data() may be null
+    return *this;
+  }
+  void fields(std::span<const HttpField> headers) {
+    for (const auto& field : headers)
+      *this << field.name << ": " << field.value << crlf;
+  }
+  // Trims what was sized but not written.
+  void finish() { out_.resize(static_cast<size_t>(at_ - out_.data())); }
+
+ private:
+  std::string& out_;
+  char* at_;
+};
+
+size_t fields_size(std::span<const HttpField> headers) {
+  size_t size = 0;
+  for (const auto& field : headers)
+    size += field.name.size() + field.value.size() + 4;
+  return size;
 }
 
-std::string serialize_response(const HttpResponse& response, std::string_view body) {
-  const std::string_view reason =
-      response.reason.empty() ? reason_phrase(response.status) : response.reason;
-  size_t size = 32 + reason.size() + body.size();  // status line, Content-Length, final CRLF
-  for (const auto& field : response.headers.fields)
-    size += field.name.size() + field.value.size() + 4;
-  std::string out;
-  out.reserve(size);  // one allocation per answer
-  out += "HTTP/1.";
-  out += std::to_string(response.version_minor);
-  out += ' ';
-  out += std::to_string(response.status);
-  out += ' ';
-  out += reason;
-  out += crlf;
-  for (const auto& field : response.headers.fields) {
-    out += field.name;
-    out += ": ";
-    out += field.value;
-    out += crlf;
-  }
+}  // namespace
+
+std::string serialize_response(StatusLine line, std::span<const HttpField> headers,
+                               std::string_view body) {
+  const std::string_view reason = line.reason.empty() ? reason_phrase(line.status) : line.reason;
+  const Number version(static_cast<size_t>(line.version_minor));
+  const Number status(static_cast<size_t>(line.status));
   // RFC 9110 8.6: no Content-Length in a 1xx or 204 response; every other answer delimits its
   // body, even an empty one, so the peer does not read until the connection closes.
-  const bool bodiless = response.status < 200 || response.status == 204;
-  if (!bodiless) {
-    out += "Content-Length: ";
-    out += std::to_string(body.size());
-    out += crlf;
-  }
-  out += crlf;
-  if (!bodiless) out += body;
+  const bool bodiless = line.status < 200 || line.status == 204;
+  const Number length(body.size());
+  constexpr std::string_view content_length = "Content-Length: ";
+  std::string out;
+  Writer w(out, 7 + version.size + 1 + status.size + 1 + reason.size() + 2 + fields_size(headers) +
+                    (bodiless ? 0 : content_length.size() + length.size + 2 + body.size()) + 2);
+  w << "HTTP/1." << version.view() << " " << status.view() << " " << reason << crlf;
+  w.fields(headers);
+  if (!bodiless) w << content_length << length.view() << crlf;
+  w << crlf;
+  if (!bodiless) w << body;
+  w.finish();
   return out;
 }
 
 std::string serialize_request(std::string_view method, std::string_view target,
-                              std::string_view version, const std::vector<HttpHeader>& headers) {
+                              std::string_view version, std::span<const HttpField> headers) {
   std::string out;
-  out.append(method).append(" ").append(target).append(" ").append(version).append(crlf);
-  for (const auto& field : headers)
-    out.append(field.name).append(": ").append(field.value).append(crlf);
-  out += crlf;
+  Writer w(out, method.size() + target.size() + version.size() + 6 + fields_size(headers));
+  w << method << " " << target << " " << version << crlf;
+  w.fields(headers);
+  w << crlf;
+  w.finish();
   return out;
+}
+
+namespace {
+
+// A buffer's address as a number: the fields' offsets are taken against a buffer that a move or
+// a growth has just handed over or replaced.
+std::uintptr_t address(const char* p) {
+  return reinterpret_cast<std::uintptr_t>(p);
+}
+
+}  // namespace
+
+HttpHeaders::HttpHeaders(std::span<const HttpField> fields) {
+  size_t size = 0;
+  for (const auto& field : fields)
+    size += field.name.size() + field.value.size();
+  bytes_.reserve(size);
+  fields_.reserve(fields.size());
+  for (const auto& field : fields)
+    add(field.name, field.value);
+}
+
+HttpHeaders::HttpHeaders(const HttpHeaders& other) : bytes_(other.bytes_), fields_(other.fields_) {
+  rebase(address(other.bytes_.data()));
+}
+
+HttpHeaders::HttpHeaders(HttpHeaders&& other) noexcept {
+  *this = std::move(other);
+}
+
+HttpHeaders& HttpHeaders::operator=(const HttpHeaders& other) {
+  if (this != &other) {
+    bytes_ = other.bytes_;
+    fields_ = other.fields_;
+    rebase(address(other.bytes_.data()));
+  }
+  return *this;
+}
+
+HttpHeaders& HttpHeaders::operator=(HttpHeaders&& other) noexcept {
+  if (this != &other) {
+    // A short buffer moves by copy (the small-string buffer), a long one keeps its address.
+    const std::uintptr_t old_base = address(other.bytes_.data());
+    bytes_ = std::move(other.bytes_);
+    fields_ = std::move(other.fields_);
+    rebase(old_base);
+    other.bytes_.clear();
+    other.fields_.clear();
+  }
+  return *this;
+}
+
+void HttpHeaders::rebase(std::uintptr_t old_base) {
+  const char* base = bytes_.data();
+  if (address(base) == old_base) return;
+  const auto moved = [&](std::string_view v) {
+    return std::string_view(base + (address(v.data()) - old_base), v.size());
+  };
+  for (auto& field : fields_)
+    field = HttpField(moved(field.name), moved(field.value));
+}
+
+void HttpHeaders::add(std::string_view name, std::string_view value) {
+  const size_t at = bytes_.size();
+  const size_t needed = at + name.size() + value.size();
+  if (needed > bytes_.capacity()) {
+    // Grown by hand, so the old buffer is still alive while the fields are re-pointed.
+    std::string grown;
+    grown.reserve(std::max(needed, 2 * bytes_.capacity()));
+    grown.append(bytes_);
+    const std::uintptr_t old_base = address(bytes_.data());
+    bytes_.swap(grown);
+    rebase(old_base);
+  }
+  bytes_.append(name).append(value);
+  const std::string_view all(bytes_);
+  fields_.emplace_back(all.substr(at, name.size()), all.substr(at + name.size(), value.size()));
 }
 
 std::vector<std::string_view> HttpHeaders::all(std::string_view name) const {
   std::vector<std::string_view> out;
-  for (const auto& f : fields) {
+  for (const auto& f : fields_) {
     if (iequals(f.name, name)) out.emplace_back(f.value);
   }
   return out;
@@ -209,17 +304,22 @@ std::vector<std::string_view> HttpHeaders::all(std::string_view name) const {
 
 size_t HttpHeaders::count(std::string_view name) const {
   return static_cast<size_t>(std::count_if(
-      fields.begin(), fields.end(), [&](const HttpHeader& f) { return iequals(f.name, name); }));
+      fields_.begin(), fields_.end(), [&](const HttpField& f) { return iequals(f.name, name); }));
 }
 
 std::optional<std::string_view> HttpHeaders::single(std::string_view name) const {
   std::optional<std::string_view> found;
-  for (const auto& f : fields) {
+  for (const auto& f : fields_) {
     if (!iequals(f.name, name)) continue;
     if (found) return std::nullopt;  // repeated
     found = f.value;
   }
   return found;
+}
+
+std::string_view HttpHeadParser::raw() const {
+  if (status_ != Status::complete) return head_;
+  return kind_ == HttpKind::request ? request_.headers.bytes_ : response_.headers.bytes_;
 }
 
 size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
@@ -229,18 +329,21 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
   const size_t room = limits_.max_head_bytes + end_of_head.size() - old;
   const size_t take = std::min(bytes.size(), room);
   head_.append(reinterpret_cast<const char*>(bytes.data()), take);
-  // The head ends at the first CRLF CRLF or, as an error, at the first LF LF; every new LF is
-  // where either can complete (they never complete at the same LF, and whichever starts first
-  // completes first).
+  // The head ends at the first CRLF CRLF or, as an error, at the first LF LF. Both start with
+  // an LF followed by CR or LF, which inside a head only its end has; whichever starts first
+  // completes first. The pair may straddle the previous feed.
   size_t pos = std::string::npos;
   size_t bare = std::string::npos;
-  for (size_t lf = head_.find('\n', old); lf != std::string::npos; lf = head_.find('\n', lf + 1)) {
-    if (lf >= 1 && head_[lf - 1] == '\n') {
-      bare = lf - 1;
+  const size_t n = head_.size();
+  for (size_t lf = end_candidate(head_.data(), old >= 2 ? old - 2 : 0, n); lf < n;
+       lf = end_candidate(head_.data(), lf + 1, n)) {
+    if (head_[lf + 1] == '\n') {
+      bare = lf;
       break;
     }
-    if (lf >= 3 && head_.compare(lf - 3, 4, end_of_head) == 0) {
-      pos = lf - 3;
+    if (lf + 2 == n) break;  // CR, LF still to come
+    if (lf >= 1 && head_[lf - 1] == '\r' && head_[lf + 2] == '\n') {
+      pos = lf - 1;
       break;
     }
   }
@@ -271,20 +374,29 @@ size_t HttpHeadParser::feed(std::span<const uint8_t> bytes) {
 
 void HttpHeadParser::parse_head() {
   const bool is_request = kind_ == HttpKind::request;
-  auto fail = [&](Rule rule) {
-    status_ = Status::error;
-    error_ = head_error(kind_, rule);
-  };
+  HttpHeaders& headers = is_request ? request_.headers : response_.headers;
   std::string_view head(head_);
   head.remove_suffix(end_of_head.size() - crlf.size());  // keep one CRLF to end the last line
-  if (head.find('\0') != std::string_view::npos) return fail(Rule::http_nul_in_head);
+  // A NUL anywhere is the head's error, whatever else is wrong with it. A clean line (below) has
+  // none, so the head is searched only when it fails or has a line that is not clean.
+  const std::string_view whole = head;
+  bool all_clean = true;
+  auto fail = [&](Rule rule) {
+    status_ = Status::error;
+    const bool nul = whole.find('\0') != std::string_view::npos;
+    error_ = head_error(kind_, nul ? Rule::http_nul_in_head : rule);
+    headers.fields_.clear();  // they view head_, which a failed head keeps
+  };
 
   // The next line and whether its bytes are all allowed (no CR, LF or other control character
   // before its CRLF); only a line that is not goes through the byte-by-byte checks below.
+  const HeadScan scan(whole);
   bool clean = false;
-  auto next_line = [&] {
-    const size_t special = first_special(head.data(), head.size());
+  auto next_line = [&]() __attribute__((always_inline)) {
+    const size_t at = whole.size() - head.size();
+    const size_t special = scan.next_special(at) - at;
     clean = special + 1 < head.size() && head[special] == '\r' && head[special + 1] == '\n';
+    all_clean = all_clean && clean;
     const size_t eol = clean ? special : head.find(crlf);
     const std::string_view line = head.substr(0, eol);
     head.remove_prefix(eol + crlf.size());
@@ -322,8 +434,7 @@ void HttpHeadParser::parse_head() {
     if (sp2 != std::string_view::npos) response_.reason = start_line.substr(sp2 + 1);
   }
 
-  HttpHeaders& headers = is_request ? request_.headers : response_.headers;
-  headers.fields.reserve(16);
+  headers.fields_.reserve(16);
   while (!head.empty()) {
     const std::string_view line = next_line();
     if (!clean && has_cr_or_lf(line)) {
@@ -332,8 +443,10 @@ void HttpHeadParser::parse_head() {
     if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
       return fail(Rule::http_obsolete_line_folding);
     }
-    const size_t colon = line.find(':');
-    if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
+    // RFC 9112 5: field-name ":" -- the name's first byte that is not a tchar is the colon.
+    const size_t line_at = static_cast<size_t>(line.data() - whole.data());
+    const size_t colon = std::min(scan.next_non_tchar(line_at) - line_at, line.size());
+    if (colon == 0 || colon == line.size() || line[colon] != ':') {
       return fail(Rule::http_malformed_header);
     }
     const std::string_view value = trim(line.substr(colon + 1));
@@ -343,11 +456,19 @@ void HttpHeadParser::parse_head() {
         })) {
       return fail(Rule::http_control_character);
     }
-    if (headers.fields.size() == limits_.max_header_count) {
+    if (headers.fields_.size() == limits_.max_header_count) {
       return fail(Rule::http_too_many_headers);
     }
-    headers.fields.push_back(HttpHeader{std::string(line.substr(0, colon)), std::string(value)});
+    headers.fields_.emplace_back(line.substr(0, colon), value);
   }
+  if (!all_clean && whole.find('\0') != std::string_view::npos) {
+    return fail(Rule::http_nul_in_head);
+  }
+  // The fields view head_; the headers take its bytes (no copy) and keep them for raw().
+  const std::uintptr_t base = address(head_.data());
+  headers.bytes_ = std::move(head_);
+  headers.rebase(base);
+  head_.clear();
   status_ = Status::complete;
 }
 

@@ -10,8 +10,7 @@ namespace {
 
 // The elements of a Sec-WebSocket-Extensions value.
 std::vector<ExtensionOffer> elements(const std::string& value) {
-  HttpHeaders h;
-  h.fields.push_back({"Sec-WebSocket-Extensions", value});
+  const HttpHeaders h = {{"Sec-WebSocket-Extensions", value}};
   auto parsed = parse_extensions(h);
   EXPECT_TRUE(parsed.ok()) << value;
   return parsed ? parsed.value() : std::vector<ExtensionOffer>{};

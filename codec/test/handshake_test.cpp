@@ -14,28 +14,27 @@ namespace {
 constexpr std::string_view kKey = "dGhlIHNhbXBsZSBub25jZQ==";
 
 // A valid request with the named header replaced (value given) or removed (value empty).
-HttpRequest request_with(const std::vector<HttpHeader>& changes = {}) {
+// A valid request with the named header replaced (value given) or removed (value empty).
+HttpRequest request_with(const std::vector<HttpField>& changes = {}) {
   HttpRequest r;
   r.method = "GET";
   r.target = "/chat";
-  r.headers.fields = {{"Host", "server.example.com"},
-                      {"Upgrade", "websocket"},
-                      {"Connection", "Upgrade"},
-                      {"Sec-WebSocket-Key", std::string(kKey)},
-                      {"Sec-WebSocket-Version", "13"}};
+  std::vector<HttpField> fields = {{"Host", "server.example.com"},
+                                   {"Upgrade", "websocket"},
+                                   {"Connection", "Upgrade"},
+                                   {"Sec-WebSocket-Key", kKey},
+                                   {"Sec-WebSocket-Version", "13"}};
   for (const auto& change : changes) {
-    auto& f = r.headers.fields;
-    f.erase(std::remove_if(f.begin(), f.end(),
-                           [&](const HttpHeader& h) { return iequals(h.name, change.name); }),
-            f.end());
-    if (!change.value.empty()) f.push_back(change);
+    std::erase_if(fields, [&](const HttpField& h) { return iequals(h.name, change.name); });
+    if (!change.value.empty()) fields.push_back(change);
   }
+  r.headers = HttpHeaders(fields);
   return r;
 }
 
-HttpRequest with_extra(HttpHeader extra) {
+HttpRequest with_extra(HttpField extra) {
   auto r = request_with();
-  r.headers.fields.push_back(std::move(extra));
+  r.headers.add(extra.name, extra.value);
   return r;
 }
 
@@ -114,7 +113,7 @@ TEST(Handshake, AcceptsConnectionTokenLists) {
   EXPECT_EQ(status_of(request_with({{"Connection", "keep-alive, Upgrade"}})), 101);
   EXPECT_EQ(status_of(request_with({{"Connection", "upgrade,keep-alive"}})), 101);
   auto split = request_with({{"Connection", "keep-alive"}});
-  split.headers.fields.push_back({"Connection", "Upgrade"});  // repeated field, RFC 9110 5.3
+  split.headers.add("Connection", "Upgrade");  // repeated field, RFC 9110 5.3
   EXPECT_EQ(status_of(split), 101);
 }
 
@@ -181,20 +180,19 @@ TEST(Handshake, ClassifiesPlainHttpRequests) {
   HttpRequest plain;
   plain.method = "GET";
   plain.target = "/";
-  plain.headers.fields = {{"Host", "x"}};
+  plain.headers = {{"Host", "x"}};
   EXPECT_EQ(classify_request(plain), RequestKind::plain_http);
-  plain.headers.fields.push_back({"Upgrade", "h2c"});
+  plain.headers.add("Upgrade", "h2c");
   EXPECT_EQ(classify_request(plain), RequestKind::plain_http);
   EXPECT_EQ(classify_request(request_with()), RequestKind::websocket);
   EXPECT_EQ(classify_request(request_with({{"Upgrade", ""}})), RequestKind::websocket);
 }
 
 TEST(Handshake, ParsesExtensionOffers) {
-  HttpHeaders h;
-  h.fields = {{"Sec-WebSocket-Extensions",
-               "permessage-deflate; client_max_window_bits, permessage-deflate; "
-               "server_max_window_bits=\"10\""},
-              {"Sec-WebSocket-Extensions", "x-foo"}};
+  const HttpHeaders h = {{"Sec-WebSocket-Extensions",
+                          "permessage-deflate; client_max_window_bits, permessage-deflate; "
+                          "server_max_window_bits=\"10\""},
+                         {"Sec-WebSocket-Extensions", "x-foo"}};
   const auto offers = parse_extensions(h);
   ASSERT_TRUE(offers);
   ASSERT_EQ(offers->size(), 3u);
@@ -204,12 +202,36 @@ TEST(Handshake, ParsesExtensionOffers) {
   EXPECT_EQ((*offers)[2].name, "x-foo");
   for (const char* bad :
        {"permessage-deflate;", "a; b=", "a b", "a; b=\"unterminated", "a; b=\"no token\""}) {
-    HttpHeaders x;
-    x.fields = {{"Sec-WebSocket-Extensions", bad}};
+    const HttpHeaders x = {{"Sec-WebSocket-Extensions", bad}};
     const auto parsed = parse_extensions(x);
     ASSERT_FALSE(parsed) << bad;
     EXPECT_EQ(parsed.error().rule, Rule::handshake_bad_extensions) << bad;
   }
+}
+
+TEST(Handshake, ServerChecksEveryExtensionOfferAndKeepsThemAll) {
+  // validate_request checks each Sec-WebSocket-Extensions field without building the offers and
+  // keeps them joined (RFC 9110 5.3); offered_extensions() builds the same offers as
+  // parse_extensions() does from the fields.
+  for (const char* bad : {"permessage-deflate;", "a; b=", "a b", "a; b=\"unterminated",
+                          "a; b=\"no token\"", "a; b=\"\"", "a; =c", "a,; b"}) {
+    const HttpHeaders x = {{"Sec-WebSocket-Extensions", bad}};
+    EXPECT_FALSE(parse_extensions(x)) << bad;
+    EXPECT_EQ(rule_of(with_extra({"Sec-WebSocket-Extensions", bad})),
+              Rule::handshake_bad_extensions)
+        << bad;
+  }
+  auto request = request_with();
+  request.headers.add("Sec-WebSocket-Extensions", "permessage-deflate; a=\"1\"");
+  request.headers.add("Sec-WebSocket-Extensions", "");
+  request.headers.add("Sec-WebSocket-Extensions", "x-foo, ,y; b");
+  const auto accepted = validate_request(request);
+  ASSERT_TRUE(accepted) << accepted.error().reason;
+  const auto offers = accepted->offered_extensions();
+  EXPECT_EQ(offers, parse_extensions(request.headers).value());
+  ASSERT_EQ(offers.size(), 3U);
+  EXPECT_EQ(offers[0].params.at(0), (std::pair<std::string, std::string>{"a", "1"}));
+  EXPECT_EQ(offers[2].name, "y");
 }
 
 TEST(Handshake, RejectsSubprotocolThatIsNotAToken) {
@@ -228,14 +250,18 @@ ClientOptions client_options() {
   return o;
 }
 
-HttpResponse response_for(std::string_view key, std::vector<HttpHeader> extra = {}) {
+// A valid 101 for `key`, without the fields `drop` names, then `extra`.
+HttpResponse response_for(std::string_view key, const std::vector<HttpField>& extra = {},
+                          std::string_view drop = {}) {
   HttpResponse r;
   r.status = 101;
-  r.headers.fields = {{"Upgrade", "websocket"},
-                      {"Connection", "Upgrade"},
-                      {"Sec-WebSocket-Accept", compute_accept(key)}};
-  for (auto& h : extra)
-    r.headers.fields.push_back(std::move(h));
+  const std::string accept = compute_accept(key);
+  for (const HttpField f : {HttpField{"Upgrade", "websocket"}, HttpField{"Connection", "Upgrade"},
+                            HttpField{"Sec-WebSocket-Accept", accept}}) {
+    if (f.name != drop) r.headers.add(f.name, f.value);
+  }
+  for (const auto& h : extra)
+    r.headers.add(h.name, h.value);
   return r;
 }
 
@@ -249,7 +275,7 @@ TEST(Handshake, ClientRequestIsAcceptedByTheServerSide) {
   server.subprotocols = {"chat"};
   const auto accepted = validate_request(p.request(), server);
   ASSERT_TRUE(accepted) << accepted.error().reason;
-  EXPECT_EQ(accepted->target, "/echo");
+  EXPECT_EQ(p.request().target, "/echo");
   EXPECT_EQ(accepted->subprotocol, "chat");
 }
 
@@ -264,12 +290,11 @@ TEST(Handshake, ClientRejectsEachDefectOfTheResponse) {
   const auto o = client_options();
   auto bad_status = response_for(kKey);
   bad_status.status = 200;
-  auto no_upgrade = response_for(kKey);
-  no_upgrade.headers.fields.erase(no_upgrade.headers.fields.begin());
-  auto no_connection = response_for(kKey);
-  no_connection.headers.fields.erase(no_connection.headers.fields.begin() + 1);
+  const auto no_upgrade = response_for(kKey, {}, "Upgrade");
+  const auto no_connection = response_for(kKey, {}, "Connection");
   auto wrong_accept = response_for("AQIDBAUGBwgJCgsMDQ4PEA==");
-  auto two_accepts = response_for(kKey, {{"Sec-WebSocket-Accept", compute_accept(kKey)}});
+  const std::string accept = compute_accept(kKey);
+  auto two_accepts = response_for(kKey, {{"Sec-WebSocket-Accept", accept}});
   struct Row {
     const char* name;
     HttpResponse response;

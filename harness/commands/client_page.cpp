@@ -19,11 +19,12 @@ bool is_client_page_request(const codec::ServerHandshake& handshake) {
 
 void serve_client_page(Transport& transport, Clock::time_point deadline) {
   // no-store: a browser tested again after an upgrade of wsprobe runs the page of that build.
-  const std::string response = codec::serialize_response(
-      codec::http_response(200, {{"Content-Type", "text/html; charset=utf-8"},
+  const std::string response =
+      codec::serialize_response({200},
+                                {{"Content-Type", "text/html; charset=utf-8"},
                                  {"Cache-Control", "no-store"},
-                                 {"Connection", "close"}}),
-      client_page_html());
+                                 {"Connection", "close"}},
+                                client_page_html());
   (void)transport.write({reinterpret_cast<const uint8_t*>(response.data()), response.size()},
                         deadline);
 }

@@ -82,8 +82,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // Over the connection limit: a 503 (RFC 9110 15.6.4) instead of the handshake.
   void refuse_busy() {
     closing_read_ = true;
-    reply_and_close(codec::serialize_response(
-        codec::http_response(503, {{"Connection", "close"}, {"Retry-After", "1"}})));
+    reply_and_close(
+        codec::serialize_response({503}, {{"Connection", "close"}, {"Retry-After", "1"}}));
   }
 
   void start() {
@@ -156,8 +156,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         if (request.method != "GET")
           return reply_and_close(handshake_.reject(405, {{"Allow", "GET"}}));
         return reply_and_close(codec::serialize_response(
-            codec::http_response(
-                200, {{"Content-Type", "text/html; charset=utf-8"}, {"Connection", "close"}}),
+            {200}, {{"Content-Type", "text/html; charset=utf-8"}, {"Connection", "close"}},
             status_page_body(request.headers.single("Host").value_or("localhost"))));
       }
       codec::ServerOptions server;

@@ -59,13 +59,15 @@ std::string build_case_response(const HandshakeResponseSpec& spec,
   const std::string base = codec::build_accept_response(accepted);
   codec::HttpHeadParser parser(codec::HttpKind::response);
   parser.feed({reinterpret_cast<const uint8_t*>(base.data()), base.size()});
-  codec::HttpResponse response = parser.response();
+  const codec::HttpResponse& response = parser.response();
   const std::string accept = codec::compute_accept(accepted.key);
-  if (spec.status != response.status) response.reason.clear();
-  response.status = spec.status;
-  if (!spec.reason.empty()) response.reason = spec.reason;
-  response.version_minor = spec.version == "HTTP/1.0" ? 0 : 1;
-  auto& fields = response.headers.fields;
+  // The reason stays the codec's only while the status does.
+  const std::string_view reason = !spec.reason.empty()             ? spec.reason
+                                  : spec.status == response.status ? response.reason
+                                                                   : std::string_view();
+  std::vector<codec::HttpHeader> fields;
+  for (const auto& [name, value] : response.headers.fields())
+    fields.push_back({std::string(name), std::string(value)});
   for (const auto& name : spec.remove)
     std::erase_if(fields, [&](const auto& f) { return codec::iequals(f.name, name); });
   for (const auto& [name, value] : spec.set) {
@@ -80,7 +82,9 @@ std::string build_case_response(const HandshakeResponseSpec& spec,
   }
   for (const auto& [name, value] : spec.add)
     fields.push_back({name, expand(value, accept)});
-  return codec::serialize_response(response);
+  const std::vector<codec::HttpField> views(fields.begin(), fields.end());
+  return codec::serialize_response({spec.status, reason, spec.version == "HTTP/1.0" ? 0 : 1},
+                                   views);
 }
 
 bool starts_like_http_request(std::string_view head) {

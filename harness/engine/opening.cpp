@@ -144,7 +144,7 @@ std::string extensions_field(const codec::HttpResponse& response) {
 // unknown, repeated or invalid parameter).
 std::optional<codec::DeflateParameters> offer_parameters(const std::string& offer) {
   codec::HttpHeaders h;
-  h.fields.push_back({"Sec-WebSocket-Extensions", offer});
+  h.add("Sec-WebSocket-Extensions", offer);
   const auto elements = codec::parse_extensions(h);
   if (!elements || elements->size() != 1 || elements->front().name != codec::deflate_extension_name)
     return std::nullopt;
@@ -223,7 +223,7 @@ void agree_as_server(const Case& c, const codec::HttpRequest& request,
   std::string offered;
   for (const auto field : request.headers.all("Sec-WebSocket-Extensions"))
     offered += (offered.empty() ? "" : ", ") + std::string(field);
-  auto accepted = accept_client_deflate(*c.deflate, answer.offered_extensions);
+  auto accepted = accept_client_deflate(*c.deflate, answer.offered_extensions());
   if (!accepted) {
     wire.note('*', offered.empty() ? std::string("the client offered no extension")
                                    : "the client offered `Sec-WebSocket-Extensions: " + offered +

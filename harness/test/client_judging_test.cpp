@@ -55,7 +55,7 @@ TEST(MaskingJudge, ToleratesTheRepeatsTheBirthdayBoundExpects) {
 
 codec::AcceptedRequest request_with_key() {
   codec::AcceptedRequest r;
-  r.key = "dGhlIHNhbXBsZSBub25jZQ==";  // RFC 6455 1.3
+  r.key = codec::WebSocketKey("dGhlIHNhbXBsZSBub25jZQ==");  // RFC 6455 1.3
   return r;
 }
 

@@ -146,7 +146,7 @@ TEST(DeflateCatalogue, TheBuiltInCatalogueHasAutobahns216CompressionCases) {
 // A client's offers, as test-client reads them from its request.
 std::vector<codec::ExtensionOffer> offered(const std::string& field) {
   codec::HttpHeaders h;
-  h.fields.push_back({"Sec-WebSocket-Extensions", field});
+  h.add("Sec-WebSocket-Extensions", field);
   return codec::parse_extensions(h).value();
 }
 

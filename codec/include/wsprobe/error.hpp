@@ -41,6 +41,10 @@ class Expected {
  public:
   Expected(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Expected(Error error) : v_(error) {}         // NOLINT(google-explicit-constructor)
+  // The value built in place, where a caller fills a large one and returns it without a move.
+  template <class... Args>
+  explicit Expected(std::in_place_t /*unused*/, Args&&... args)
+      : v_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
   [[nodiscard]] bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -21,6 +21,10 @@ struct ExtensionOffer {
 
 // Every element of every Sec-WebSocket-Extensions field, in order. Errors carry 400.
 Expected<std::vector<ExtensionOffer>> parse_extensions(const HttpHeaders& headers);
+// The elements of one list, as a field's value or several joined by ", " (RFC 9110 5.3).
+Expected<std::vector<ExtensionOffer>> parse_extensions(std::string_view list);
+// True when parse_extensions(list) would succeed; builds nothing.
+bool is_valid_extension_list(std::string_view list);
 // One element as written in Sec-WebSocket-Extensions: "name; param; param=value" (RFC 6455 9.1;
 // values are written as given, so they must be tokens).
 std::string format_extension(const ExtensionOffer& element);

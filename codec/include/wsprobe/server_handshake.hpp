@@ -3,6 +3,9 @@
 // answer 101 or reject it (400; 426 with Sec-WebSocket-Version: 13 for a version it does not
 // speak, RFC 6455 4.4). ServerHandshake is the sans-I/O object a server feeds the bytes it reads.
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -29,12 +32,33 @@ struct ServerOptions {
   std::optional<DeflateServerConfig> deflate;
 };
 
+// A valid Sec-WebSocket-Key: base64 of 16 bytes, always 24 characters (RFC 6455 4.1), so it is
+// held inline rather than allocated on every handshake.
+class WebSocketKey {
+ public:
+  static constexpr size_t size = 24;
+  WebSocketKey() = default;
+  // Keeps the first 24 characters of `key` (validate_request() only stores valid keys).
+  explicit WebSocketKey(std::string_view key) {
+    key.copy(chars_.data(), std::min(key.size(), size));
+  }
+  operator std::string_view() const {  // NOLINT(*-explicit-*): used wherever a key is read
+    return {chars_.data(), size};
+  }
+
+ private:
+  std::array<char, size> chars_{};
+};
+
+// What the server needs from a valid upgrade request to answer it and run the connection (the
+// target, Host and other fields stay in the HttpRequest it came from).
 struct AcceptedRequest {
-  std::string key;
-  std::string target;
-  std::string host;
+  WebSocketKey key;
   std::vector<std::string> offered_subprotocols;
-  std::vector<ExtensionOffer> offered_extensions;
+  // Every Sec-WebSocket-Extensions value, joined by ", " (RFC 9110 5.3), already checked: the
+  // offers are built only when asked for (a server without extensions never needs them).
+  std::string offered_extension_list;
+  [[nodiscard]] std::vector<ExtensionOffer> offered_extensions() const;
   std::string subprotocol;                          // selected; empty when none
   std::vector<ExtensionOffer> selected_extensions;  // answered in Sec-WebSocket-Extensions
   std::optional<DeflateAgreement> deflate;          // when permessage-deflate was accepted
@@ -76,7 +100,7 @@ class ServerHandshake {
   [[nodiscard]] ServerAnswer accept(const ServerOptions& options = {}) const;
   // Any other answer (404, 405, a status page): `headers`, then Connection: close; a 426 names
   // the protocol and version 13 (RFC 9110 15.5.22, RFC 6455 4.4).
-  [[nodiscard]] std::string reject(int status, std::vector<HttpHeader> headers = {},
+  [[nodiscard]] std::string reject(int status, std::vector<HttpField> headers = {},
                                    std::string_view body = {}) const;
   // The request head as received, for evidence.
   [[nodiscard]] std::string_view head_bytes() const { return head_.raw(); }
