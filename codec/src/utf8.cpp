@@ -5,11 +5,18 @@
 #include <array>
 #include <cstring>
 
+#include "utf8_bulk.hpp"
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
 namespace wsprobe::codec {
+
+// Read once: the answer cannot change. Before this initializer runs (another file's static
+// initializer validating), it is false and simdjson answers, which is slower, not wrong.
+bool detail::utf8_bulk_avx512 = detail::utf8_avx512_supported();
+
 namespace {
 
 // A shift-based DFA over RFC 3629's well-formed byte sequences (its table 3-7). Each byte has one
@@ -81,7 +88,8 @@ constexpr std::array<uint64_t, 256> rows = make_rows();
 constexpr uint64_t accept_shift = shift_of(accept);
 constexpr uint64_t reject_shift = shift_of(reject);
 constexpr size_t block = 16;
-// Under this many bytes the DFA beats a call into simdjson (its fixed cost is a 64-byte block).
+// Under this many bytes the DFA beats a call into the bulk path (its fixed cost is a 64-byte
+// block).
 constexpr size_t bulk_min = 64;
 // simdjson answers yes or no; a rejected run is re-checked in blocks of this size so that the DFA,
 // which names the byte, only scans the one block holding the first error.
@@ -153,9 +161,10 @@ size_t ascii_blocks(const uint8_t* /*p*/, size_t /*n*/) {
 }
 #endif
 
-// True when p[0, n) is complete, valid UTF-8: the ASCII blocks at its start, then simdjson for
-// the rest (an ASCII byte ends a character, so the rest starts on a boundary).
-bool bulk_valid(const uint8_t* p, size_t n) {
+// True when p[0, n) is complete, valid UTF-8, by simdjson (the path for CPUs without the
+// AVX-512 kernel): the ASCII blocks at its start, then simdjson for the rest (an ASCII byte ends
+// a character, so the rest starts on a boundary).
+bool simdjson_valid(const uint8_t* p, size_t n) {
   const size_t ascii = ascii_blocks(p, n);
   return ascii == n || simdjson::validate_utf8(reinterpret_cast<const char*>(p + ascii), n - ascii);
 }
@@ -202,10 +211,23 @@ size_t first_rejected_block(const uint8_t* p, size_t n) {
     size_t end = at + locate_block;
     for (int k = 0; k < 3 && is_continuation(p[end]); ++k)
       --end;  // cut between characters
-    if (!bulk_valid(p + at, end - at)) break;
+    if (!simdjson_valid(p + at, end - at)) break;
     at = end;
   }
   return at;
+}
+
+// The length of a prefix of p[0, n) (which starts on a character boundary) of whole, valid
+// characters that ends at or before the first error; n when all of it is valid. ASCII blocks at
+// the start go by a plain scan; then the AVX-512 kernel, which stops at the 128 bytes holding
+// the first error, or simdjson, which says yes or no for the whole run.
+size_t valid_prefix(const uint8_t* p, size_t n) {
+  const size_t ascii = ascii_blocks(p, n);
+  if (ascii == n) return n;
+  if (detail::utf8_bulk_avx512)
+    return ascii + detail::utf8_valid_prefix_avx512(p + ascii, n - ascii);
+  if (simdjson::validate_utf8(reinterpret_cast<const char*>(p + ascii), n - ascii)) return n;
+  return ascii + first_rejected_block(p + ascii, n - ascii);
 }
 
 }  // namespace
@@ -223,22 +245,17 @@ bool Utf8Validator::feed(std::span<const uint8_t> bytes) {
   size_t i = 0;
   uint64_t st = state_;
   if (n >= bulk_min) {
-    // Finish the character the previous feed cut (at most 3 bytes), then hand simdjson every
-    // whole character that follows.
+    // Finish the character the previous feed cut (at most 3 bytes), then hand the bulk path
+    // every whole character that follows.
     while (st != accept_shift && i < n) {
       st = step(st, p[i]) & 63;
       if (st == reject_shift) return fail(i);
       ++i;
     }
     const size_t end = i + complete_prefix(p + i, n - i);
-    if (!bulk_valid(p + i, end - i)) {
-      // The DFA names the byte, from the first block simdjson rejects to the end of the feed: a
-      // run rejected only for a sequence cut short at its end fails on the byte after it.
-      i += first_rejected_block(p + i, end - i);
-      st = accept_shift;
-    } else {
-      i = end;
-    }
+    // The DFA names the byte, from where the bulk path's valid prefix ends to the end of the
+    // feed: a run rejected only for a sequence cut short at its end fails on the byte after it.
+    i += valid_prefix(p + i, end - i);
   }
   const DfaResult r = run_dfa(st, p + i, n - i);
   if (r.state == reject_shift) return fail(i + r.consumed);

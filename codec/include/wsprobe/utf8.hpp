@@ -4,10 +4,10 @@
 // points above U+10FFFF, bytes C0 C1 F5..FF, stray continuations), whatever the read or fragment
 // boundaries; a sequence still open at the end of the message is rejected by finish().
 //
-// Whole characters go to simdjson's validate_utf8 in bulk (after a plain scan over leading ASCII,
-// with AVX-512 where the CPU has it); a DFA handles what is cut at a feed's end (at most 3 bytes,
-// carried to the next feed), short feeds, and, when simdjson rejects a run, names the first
-// offending byte.
+// Whole characters are checked in bulk (after a plain scan over leading ASCII): by our own AVX-512
+// kernel where the CPU has AVX-512 VBMI, else by simdjson's validate_utf8. A DFA handles what is
+// cut at a feed's end (at most 3 bytes, carried to the next feed), short feeds, and, when the bulk
+// check rejects a run, names the first offending byte.
 
 #include <cstdint>
 #include <optional>
