@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from cases import failed, load_cases, param
+from cases import confirm_failures, failed, load_cases, param
 from conftest import start, stop
 
 #Autobahn's slow compression rows (12.x/13.x with 4-128 KiB messages) are left out, as
@@ -92,19 +92,6 @@ def wss_client_results(wsprobe, cert, key, ids, out):
         return json.loads(out.read_text())["wss"]
     finally:
         stop(tester)
-
-
-def confirm_failures(results, run_again, what):
-    """Confirm before failing, as test_reference.py does: this runs beside three panel peers, the
-    client panel and a niced lint on two cores, and a whole area over TLS at once (20.5.x send
-    64 MiB through a peer that stops reading). The failed cases run again, alone; a second
-    failure fails."""
-    first = sorted(cid for cid, r in results.items() if failed(r))
-    if not first:
-        return
-    print(f"{what}: {', '.join(first)} failed in the area's run; running them again")
-    again = run_again(first)
-    assert not [cid for cid in first if failed(again[cid])], {cid: again[cid] for cid in first}
 
 
 @pytest.mark.parametrize("area", sorted({c["area"] for c in load_cases()}))
