@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "utf8_feeds.hpp"
 #include "wsprobe/utf8.hpp"
 
 namespace wsprobe::codec {
@@ -23,13 +24,7 @@ using Bytes = std::vector<uint8_t>;
 // The first offending byte as the DFA names it (the length for a truncated end), or -1 when
 // valid: feeds of 63 bytes stay under the validator's bulk threshold (64).
 int64_t dfa_fail_offset(const Bytes& b, size_t chunk = 63) {
-  Utf8Validator v;
-  for (size_t at = 0; at < b.size(); at += chunk) {
-    const size_t n = std::min(chunk, b.size() - at);
-    if (!v.feed(std::span(b).subspan(at, n))) return static_cast<int64_t>(*v.failure_offset());
-  }
-  if (!v.finish()) return static_cast<int64_t>(*v.failure_offset());
-  return -1;
+  return vectors::utf8_fail_offset(b, chunk);
 }
 
 // The kernel's contract: all of a valid input; else a prefix of whole, valid characters that
@@ -232,10 +227,11 @@ TEST_F(Utf8Bulk, AgreesWithTheDfaOnRandomlyMutatedText) {
   }
 }
 
-TEST_F(Utf8Bulk, ValidatorNamesTheDfaByteForEveryBreakerInALongText) {
-  const Bytes text = mixed_text(5000, 4);
-  std::mt19937 rng(9);
-  for (int round = 0; round < 300; ++round) {
+// A breaker inserted at a random character boundary of `text`, `rounds` times: the validator,
+// fed whole and in pieces, names the byte the DFA names.
+void expect_breakers_named(const Bytes& text, uint32_t seed, int rounds) {
+  std::mt19937 rng(seed);
+  for (int round = 0; round < rounds; ++round) {
     Bytes b = text;
     size_t at = rng() % b.size();
     while ((b[at] & 0xC0) == 0x80)
@@ -244,6 +240,10 @@ TEST_F(Utf8Bulk, ValidatorNamesTheDfaByteForEveryBreakerInALongText) {
     b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), breaker.begin(), breaker.end());
     ASSERT_NO_FATAL_FAILURE(expect_validator_agrees_with_dfa(b)) << "round " << round;
   }
+}
+
+TEST_F(Utf8Bulk, ValidatorNamesTheDfaByteForEveryBreakerInALongText) {
+  expect_breakers_named(mixed_text(5000, 4), 9, 300);
 }
 
 // Without the kernel (CPUs without AVX-512 VBMI) simdjson says yes or no and 16 KiB blocks
@@ -256,16 +256,7 @@ class Utf8BulkSimdjson : public ::testing::Test {
 
 TEST_F(Utf8BulkSimdjson, ValidatorNamesTheDfaByteForEveryBreakerInALongText) {
   const Bytes text = mixed_text(40000, 5);
-  std::mt19937 rng(11);
-  for (int round = 0; round < 100; ++round) {
-    Bytes b = text;
-    size_t at = rng() % b.size();
-    while ((b[at] & 0xC0) == 0x80)
-      --at;
-    const Bytes& breaker = breakers()[rng() % breakers().size()];
-    b.insert(b.begin() + static_cast<std::ptrdiff_t>(at), breaker.begin(), breaker.end());
-    ASSERT_NO_FATAL_FAILURE(expect_validator_agrees_with_dfa(b)) << "round " << round;
-  }
+  ASSERT_NO_FATAL_FAILURE(expect_breakers_named(text, 11, 100));
   ASSERT_NO_FATAL_FAILURE(expect_validator_agrees_with_dfa(text));
 }
 

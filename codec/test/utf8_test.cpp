@@ -5,6 +5,7 @@
 #include <string>
 
 #include "rfc6455_vectors.hpp"
+#include "utf8_feeds.hpp"
 
 namespace wsprobe::codec {
 namespace {
@@ -49,23 +50,13 @@ int64_t reference_fail_offset(const std::vector<uint8_t>& b) {
   return -1;
 }
 
-int64_t validator_fail_offset(const std::vector<uint8_t>& b, size_t chunk) {
-  Utf8Validator v;
-  for (size_t at = 0; at < b.size(); at += chunk) {
-    const size_t n = std::min(chunk, b.size() - at);
-    if (!v.feed(std::span(b).subspan(at, n))) return static_cast<int64_t>(*v.failure_offset());
-  }
-  if (!v.finish()) return static_cast<int64_t>(*v.failure_offset());
-  return -1;
-}
-
 TEST(Utf8, EveryAutobahnCategory6PayloadGetsItsVerdictAndFailOffset) {
   ASSERT_EQ(vectors::autobahn_utf8_vectors().size(), 136u);
   for (const auto& v : vectors::autobahn_utf8_vectors()) {
     const auto bytes = from_hex(v.hex);
     for (size_t chunk : {bytes.size() + 1, size_t{1}, size_t{2}, size_t{3}, size_t{16}}) {
       if (chunk == 0) continue;
-      EXPECT_EQ(validator_fail_offset(bytes, chunk), v.fail_at) << v.id << " chunk " << chunk;
+      EXPECT_EQ(vectors::utf8_fail_offset(bytes, chunk), v.fail_at) << v.id << " chunk " << chunk;
     }
     EXPECT_EQ(reference_fail_offset(bytes), v.fail_at) << v.id << " (reference decoder)";
   }
@@ -99,18 +90,18 @@ TEST(Utf8, AgreesWithReferenceOnEveryOneTwoAndThreeByteInput) {
   std::vector<uint8_t> b;
   for (int x = 0; x < 256; ++x) {
     b = {static_cast<uint8_t>(x)};
-    ASSERT_EQ(validator_fail_offset(b, 1), reference_fail_offset(b)) << x;
+    ASSERT_EQ(vectors::utf8_fail_offset(b, 1), reference_fail_offset(b)) << x;
     for (int y = 0; y < 256; ++y) {
       b = {static_cast<uint8_t>(x), static_cast<uint8_t>(y)};
-      ASSERT_EQ(validator_fail_offset(b, 2), reference_fail_offset(b)) << x << " " << y;
+      ASSERT_EQ(vectors::utf8_fail_offset(b, 2), reference_fail_offset(b)) << x << " " << y;
     }
   }
   for (int x = 0xE0; x <= 0xF4; ++x) {
     for (int y = 0x70; y <= 0xC0; ++y) {
       for (int z = 0x70; z <= 0xC0; ++z) {
         b = {static_cast<uint8_t>(x), static_cast<uint8_t>(y), static_cast<uint8_t>(z), 0x80};
-        ASSERT_EQ(validator_fail_offset(b, 4), reference_fail_offset(b));
-        ASSERT_EQ(validator_fail_offset(b, 1), reference_fail_offset(b));
+        ASSERT_EQ(vectors::utf8_fail_offset(b, 4), reference_fail_offset(b));
+        ASSERT_EQ(vectors::utf8_fail_offset(b, 1), reference_fail_offset(b));
       }
     }
   }
@@ -122,12 +113,12 @@ TEST(Utf8, LongMixedTextInEveryChunkSizeUpTo40) {
     text += "ascii run of sixteen+ bytes κόσμε 𝄞 中文 ";
   std::vector<uint8_t> bytes(text.begin(), text.end());
   for (size_t chunk = 1; chunk <= 40; ++chunk)
-    EXPECT_EQ(validator_fail_offset(bytes, chunk), -1);
+    EXPECT_EQ(vectors::utf8_fail_offset(bytes, chunk), -1);
   bytes[bytes.size() / 2 + 20] = 0xFF;  // inside or after an ASCII block
   const int64_t expect = reference_fail_offset(bytes);
   ASSERT_GE(expect, 0);
   for (size_t chunk = 1; chunk <= 40; ++chunk)
-    EXPECT_EQ(validator_fail_offset(bytes, chunk), expect);
+    EXPECT_EQ(vectors::utf8_fail_offset(bytes, chunk), expect);
 }
 
 // Mixed text of at least `bytes` bytes: 1-, 2-, 3- and 4-byte characters in a fixed pseudo-random
@@ -151,13 +142,13 @@ TEST(Utf8, FailsOnTheLeadByteAfterASequenceCutShort) {
   for (uint8_t x : {0xF4, 0x80, 0x80, 0xF4, 0x80, 0x80})
     b.push_back(x);
   for (size_t chunk : {b.size(), size_t{64}, size_t{101}, size_t{103}})
-    EXPECT_EQ(validator_fail_offset(b, chunk), 103) << "chunk " << chunk;
+    EXPECT_EQ(vectors::utf8_fail_offset(b, chunk), 103) << "chunk " << chunk;
 }
 
 TEST(Utf8, LongValidTextPassesInEveryReadSize) {
   const auto text = mixed_text(100 << 10);
   for (size_t chunk : {text.size(), size_t{64}, size_t{65}, size_t{1000}, size_t{16385}})
-    EXPECT_EQ(validator_fail_offset(text, chunk), -1) << "chunk " << chunk;
+    EXPECT_EQ(vectors::utf8_fail_offset(text, chunk), -1) << "chunk " << chunk;
 }
 
 // Inserts each breaker at offsets around the bulk path's blocks and reads; the validator must name
@@ -178,7 +169,7 @@ void check_every_breaker(const std::vector<uint8_t>& text) {
       const int64_t expect = reference_fail_offset(b);
       ASSERT_GE(expect, 0);
       for (size_t chunk : {b.size(), size_t{65536}, size_t{4097}, size_t{64}, size_t{100}}) {
-        ASSERT_EQ(validator_fail_offset(b, chunk), expect)
+        ASSERT_EQ(vectors::utf8_fail_offset(b, chunk), expect)
             << "at " << at << " breaker " << int(breaker[0]) << " chunk " << chunk;
       }
       ASSERT_FALSE(is_valid_utf8(b));
@@ -196,7 +187,7 @@ TEST(Utf8, NamesTheFirstBadByteAnywhereInALongTextWhateverTheReads) {
 TEST(Utf8, LongAsciiTextPassesInEveryReadSize) {
   const std::vector<uint8_t> text(100 << 10, 'a');
   for (size_t chunk : {text.size(), size_t{64}, size_t{65}, size_t{1000}, size_t{16385}})
-    EXPECT_EQ(validator_fail_offset(text, chunk), -1) << "chunk " << chunk;
+    EXPECT_EQ(vectors::utf8_fail_offset(text, chunk), -1) << "chunk " << chunk;
 }
 
 TEST(Utf8, WholeBufferHelperMatchesValidator) {
