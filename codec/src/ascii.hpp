@@ -41,6 +41,13 @@ constexpr bool is(char c, uint8_t cls) {
   return (classes[static_cast<uint8_t>(c)] & cls) != 0;
 }
 
+// A byte that may not appear inside a header line: a control character other than HTAB, or DEL
+// (RFC 9110 5.5).
+constexpr bool is_field_ctl(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return (u < 0x20 && c != '\t') || u == 0x7F;
+}
+
 // Without an early exit, so the loop is one AND per byte and unrolls: the strings it checks
 // (header names, keys, hosts) are short and nearly always pass.
 constexpr bool all_of(std::string_view s, uint8_t cls) {

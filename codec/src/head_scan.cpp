@@ -31,10 +31,6 @@ bool first_hit(V16 hit, size_t& index) {
   return false;
 }
 
-bool is_special(unsigned char c) {
-  return (c < 0x20 && c != '\t') || c == 0x7F;
-}
-
 size_t first_special_16(const char* s, size_t n) {
   size_t i = 0;
   for (; i + sizeof(V16) <= n; i += sizeof(V16)) {
@@ -44,7 +40,7 @@ size_t first_special_16(const char* s, size_t n) {
     if (first_hit(((v < 0x20) & (v != '\t')) | (v == 0x7F), at)) return i + at;
   }
   for (; i < n; ++i) {
-    if (is_special(static_cast<unsigned char>(s[i]))) return i;
+    if (ascii::is_field_ctl(s[i])) return i;
   }
   return n;
 }

@@ -450,10 +450,7 @@ void HttpHeadParser::parse_head() {
       return fail(Rule::http_malformed_header);
     }
     const std::string_view value = trim(line.substr(colon + 1));
-    if (!clean && std::any_of(value.begin(), value.end(), [](char c) {
-          const auto u = static_cast<unsigned char>(c);
-          return (u < 0x20 && c != '\t') || u == 0x7F;
-        })) {
+    if (!clean && std::any_of(value.begin(), value.end(), ascii::is_field_ctl)) {
       return fail(Rule::http_control_character);
     }
     if (headers.fields_.size() == limits_.max_header_count) {
